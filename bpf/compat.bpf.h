@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Small readers for kernel fields whose meaning or location differs between
+ * kernels. Each cites the change it depends on.
+ */
+#ifndef COMPAT_BPF_H
+#define COMPAT_BPF_H
+
+/* Network namespace inode of a received segment: its device's namespace. */
+static __always_inline __u32 skb_netns_ino(const struct sk_buff *skb)
+{
+	return BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+}
+
+/* Destination port of the TCP segment in skb (host order). */
+static __always_inline __u32 skb_tcp_dport(const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 off = BPF_CORE_READ(skb, transport_header);
+	struct tcphdr th = {};
+
+	if (bpf_probe_read_kernel(&th, sizeof(th), head + off))
+		return 0;
+	return bpf_ntohs(th.dest);
+}
+
+/*
+ * Payload bytes sent: tcp_sock.bytes_sent counts data bytes including
+ * retransmissions, bytes_retrans the retransmitted ones (both since v4.19,
+ * commit ba113c3aa79a and fb31c9b9f6c8). SYN and FIN carry no payload.
+ */
+static __always_inline __u64 tcp_payload_sent(const struct sock *sk)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+	return BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+}
+
+/*
+ * Payload bytes received: tcp_sock.bytes_received (RFC 4898
+ * tcpEStatsAppHCThruOctetsReceived, v4.1, commit bdd1f9edacb5) advances with
+ * rcv_nxt, which the peer's FIN also advances by one. tcp_fin() marks the
+ * socket SOCK_DONE when that FIN arrives; sk_shutdown cannot tell, since
+ * close() sets it too.
+ */
+static __always_inline __u64 tcp_payload_received(const struct sock *sk)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u64 n = BPF_CORE_READ(tp, bytes_received);
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	int done_bit = bpf_core_enum_value(enum sock_flags, SOCK_DONE);
+
+	if (n && (flags & (1UL << (done_bit & 63))))
+		n -= 1;
+	return n;
+}
+
+#endif /* COMPAT_BPF_H */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Port -> slot indirection and per-slot counter helpers. */
+#ifndef PORT_SLOTS_BPF_H
+#define PORT_SLOTS_BPF_H
+
+#include "socket_exporter.h"
+
+/* port -> (slot | SE_PORT_LISTENING); written by userspace before attach
+ * (tracked list, existing listeners) and by the kernel after it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SE_PORT_COUNT);
+	__type(key, __u32);
+	__type(value, __u32);
+} port_slot SEC(".maps");
+
+/* slot -> port, so userspace can name slots without scanning port_slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SE_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} slot_port SEC(".maps");
+
+/* Per-slot counters; max_entries is set to --ports.max + 1 at load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SE_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct se_port_counters);
+} port_counters SEC(".maps");
+
+const volatile __u32 max_slots = 1;        /* --ports.max + 1 */
+const volatile __u32 ephemeral_low = 32768; /* ip_local_port_range */
+const volatile __u32 ephemeral_high = 60999;
+__u32 next_slot = 1; /* next free slot; userspace pre-assigns before attach */
+
+/* Slot of a port; allocates one when asked and room is left. Losing a
+ * cmpxchg race wastes one slot but never double-assigns a port. */
+static __always_inline __u32 port_to_slot(__u32 port, bool alloc)
+{
+	__u32 *v = bpf_map_lookup_elem(&port_slot, &port);
+	__u32 old, slot;
+
+	if (!v)
+		return SE_SLOT_OTHER;
+	old = *v;
+	if ((old & SE_PORT_SLOT_MASK) || !alloc || next_slot >= max_slots)
+		return old & SE_PORT_SLOT_MASK;
+	slot = __sync_fetch_and_add(&next_slot, 1);
+	if (slot >= max_slots || slot >= SE_MAX_SLOTS)
+		return SE_SLOT_OTHER;
+	if (__sync_val_compare_and_swap(v, old, old | slot) != old)
+		return *v & SE_PORT_SLOT_MASK;
+	bpf_map_update_elem(&slot_port, &slot, &port, BPF_ANY);
+	return slot;
+}
+
+static __always_inline void mark_listening(__u32 port)
+{
+	__u32 *v = bpf_map_lookup_elem(&port_slot, &port);
+
+	if (v && !(*v & SE_PORT_LISTENING))
+		__sync_fetch_and_or(v, SE_PORT_LISTENING);
+}
+
+static __always_inline bool port_is_listening(__u32 port)
+{
+	__u32 *v = bpf_map_lookup_elem(&port_slot, &port);
+
+	return v && (*v & SE_PORT_LISTENING);
+}
+
+static __always_inline bool is_ephemeral(__u32 port)
+{
+	return port >= ephemeral_low && port <= ephemeral_high;
+}
+
+static __always_inline struct se_port_counters *slot_counters(__u32 slot)
+{
+	return bpf_map_lookup_elem(&port_counters, &slot);
+}
+
+/* Atomic even on a per-CPU value: a softirq may interrupt a process-context
+ * run on the same CPU, and a plain load/add/store would lose its update. */
+#define SE_INC(field, n) __sync_fetch_and_add(&(field), (n))
+
+static __always_inline __u32 log2_bucket(__u64 ns)
+{
+	__u32 b = 0;
+	__u64 v;
+
+	if (ns <= (1ULL << SE_HIST_MIN_SHIFT))
+		return 0;
+	v = (ns - 1) >> SE_HIST_MIN_SHIFT; /* ceil(log2(ns)) - MIN_SHIFT */
+	if (v >> 32) { b += 32; v >>= 32; }
+	if (v >> 16) { b += 16; v >>= 16; }
+	if (v >> 8) { b += 8; v >>= 8; }
+	if (v >> 4) { b += 4; v >>= 4; }
+	if (v >> 2) { b += 2; v >>= 2; }
+	if (v >> 1) { b += 1; v >>= 1; }
+	b += v; /* v is 1 here: one more bit */
+	return b < SE_HIST_FINITE ? b : SE_HIST_FINITE;
+}
+
+static __always_inline void hist_add(struct se_hist *h, __u64 ns)
+{
+	__u32 b = log2_bucket(ns);
+
+	if (b < SE_HIST_BUCKETS)
+		SE_INC(h->buckets[b], 1);
+	SE_INC(h->sum_ns, ns);
+}
+
+#endif /* PORT_SLOTS_BPF_H */

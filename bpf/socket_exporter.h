@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The ABI shared by the BPF programs and the C++ exporter. Everything that
+ * crosses the kernel/user boundary is declared here once and included by
+ * both sides; tests static_assert the sizes. Fixed-width types only,
+ * largest fields first.
+ */
+#ifndef SOCKET_EXPORTER_H
+#define SOCKET_EXPORTER_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Slot 0 of every per-port map is the "other" bucket for untracked ports. */
+#define SE_SLOT_OTHER 0
+/* Hard upper bound on slots (tracked ports + "other"); keeps per-CPU map
+ * memory bounded: 512 slots * sizeof(struct se_port_counters) * 128 CPUs
+ * stays below 64 MiB. */
+#define SE_MAX_SLOTS 512
+#define SE_PORT_COUNT 65536
+
+/* port_slot map values: low 16 bits slot, bit 16 set if a listener was seen
+ * on the port in scope (used to tell inbound from outbound sockets). */
+#define SE_PORT_SLOT_MASK 0xffffU
+#define SE_PORT_LISTENING (1U << 16)
+
+/* Log2 histogram: bucket i counts durations d with
+ * 2^(SE_HIST_MIN_SHIFT+i-1) < d_ns <= 2^(SE_HIST_MIN_SHIFT+i); bucket 0 also
+ * holds everything shorter, the last bucket everything longer (+Inf).
+ * Upper bounds run from 1.024 us to 34.4 s. */
+#define SE_HIST_MIN_SHIFT 10
+#define SE_HIST_FINITE 26
+#define SE_HIST_BUCKETS (SE_HIST_FINITE + 1)
+
+enum se_direction {
+	SE_DIR_INBOUND = 0,
+	SE_DIR_OUTBOUND = 1,
+	SE_DIR_COUNT = 2,
+};
+
+enum se_connect_failure {
+	SE_FAIL_REFUSED = 0,
+	SE_FAIL_TIMEOUT = 1,
+	SE_FAIL_UNREACHABLE = 2,
+	SE_FAIL_OTHER = 3,
+	SE_FAIL_COUNT = 4,
+};
+
+enum se_reset_reason {
+	SE_RST_NO_SOCKET = 0, /* segment for a port with no socket */
+	SE_RST_OTHER = 1,
+	SE_RST_REASON_COUNT = 2,
+};
+
+/* Probe indexes, used for per-probe statistics in userspace. */
+enum se_probe {
+	SE_PROBE_STATE = 0,
+	SE_PROBE_SEND_RESET = 1,
+	SE_PROBE_RECEIVE_RESET = 2,
+	SE_PROBE_COUNT = 3,
+};
+
+struct se_hist {
+	__u64 buckets[SE_HIST_BUCKETS]; /* non-cumulative counts */
+	__u64 sum_ns;                   /* sum of observed durations */
+};
+
+/* Per-CPU counters of one slot (one tracked port, or "other"). */
+struct se_port_counters {
+	struct se_hist connect_duration;              /* SYN sent -> ESTABLISHED */
+	struct se_hist conn_duration[SE_DIR_COUNT];   /* ESTABLISHED -> CLOSE */
+	__u64 connects;                               /* CLOSE -> SYN_SENT */
+	__u64 connect_failures[SE_FAIL_COUNT];        /* SYN_SENT -> CLOSE */
+	__u64 accepts;                                /* SYN_RECV -> ESTABLISHED */
+	__u64 resets_sent[SE_DIR_COUNT][SE_RST_REASON_COUNT];
+	__u64 resets_received[SE_DIR_COUNT];
+	__u64 bytes_sent[SE_DIR_COUNT];               /* payload, added at close */
+	__u64 bytes_received[SE_DIR_COUNT];           /* payload, added at close */
+};
+
+/* Socket-local storage: what the exporter remembers about one connection. */
+struct se_sock {
+	__u64 start_ns; /* SYN sent (connecting) or ESTABLISHED (established) */
+	__u16 slot;     /* port slot chosen when the connection started */
+	__u8 dir;       /* enum se_direction */
+	__u8 established;
+	__u32 pad;
+};
+
+#endif /* SOCKET_EXPORTER_H */

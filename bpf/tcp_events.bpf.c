@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * TCP connection lifecycle and resets, aggregated per port in the kernel.
+ * Hooks are BTF tracepoints only: no kprobes, no fentry, no tracefs.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "socket_exporter.h"
+#include "port_slots.bpf.h"
+#include "compat.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define ECONNREFUSED 111
+#define ETIMEDOUT 110
+#define EHOSTUNREACH 113
+#define ENETUNREACH 101
+
+/* Network namespace inode in scope; 0 means every namespace. */
+const volatile __u32 netns_ino = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct se_sock);
+} sock_state SEC(".maps");
+
+static __always_inline bool in_scope(const struct sock *sk)
+{
+	return !netns_ino || sk->__sk_common.skc_net.net->ns.inum == netns_ino;
+}
+
+static __always_inline __u32 local_port(const struct sock *sk)
+{
+	return sk->__sk_common.skc_num;
+}
+
+static __always_inline __u32 remote_port(const struct sock *sk)
+{
+	return bpf_ntohs(sk->__sk_common.skc_dport);
+}
+
+static __always_inline __u32 failure_reason(const struct sock *sk)
+{
+	switch (sk->sk_err) {
+	case ECONNREFUSED:
+		return SE_FAIL_REFUSED;
+	case ETIMEDOUT:
+		return SE_FAIL_TIMEOUT;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return SE_FAIL_UNREACHABLE;
+	default:
+		return SE_FAIL_OTHER;
+	}
+}
+
+static __always_inline struct se_sock *sock_get(const struct sock *sk, bool create)
+{
+	return bpf_sk_storage_get(&sock_state, (void *)sk, 0,
+				  create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
+}
+
+static __always_inline void on_connect(const struct sock *sk, __u64 now)
+{
+	__u32 port = remote_port(sk);
+	__u32 slot = port_to_slot(port, !is_ephemeral(port));
+	struct se_port_counters *c = slot_counters(slot);
+	struct se_sock *s;
+
+	if (c)
+		SE_INC(c->connects, 1);
+	s = sock_get(sk, true);
+	if (s) {
+		s->start_ns = now;
+		s->slot = slot;
+		s->dir = SE_DIR_OUTBOUND;
+		s->established = 0;
+	}
+}
+
+static __always_inline void on_connect_done(const struct sock *sk, __u64 now)
+{
+	struct se_sock *s = sock_get(sk, false);
+	struct se_port_counters *c;
+
+	if (!s)
+		return;
+	c = slot_counters(s->slot);
+	if (c)
+		hist_add(&c->connect_duration, now - s->start_ns);
+	s->start_ns = now;
+	s->established = 1;
+}
+
+static __always_inline void on_connect_failed(const struct sock *sk)
+{
+	struct se_sock *s = sock_get(sk, false);
+	__u32 slot = s ? s->slot : port_to_slot(remote_port(sk), false);
+	struct se_port_counters *c = slot_counters(slot);
+
+	if (c)
+		SE_INC(c->connect_failures[failure_reason(sk)], 1);
+}
+
+static __always_inline void on_accept(const struct sock *sk, __u64 now)
+{
+	struct se_sock *s = sock_get(sk, true);
+	__u32 slot = port_to_slot(local_port(sk), false);
+	struct se_port_counters *c = slot_counters(slot);
+
+	if (c)
+		SE_INC(c->accepts, 1);
+	if (s) {
+		s->start_ns = now;
+		s->slot = slot;
+		s->dir = SE_DIR_INBOUND;
+		s->established = 1;
+	}
+}
+
+static __always_inline void on_close(const struct sock *sk, __u64 now)
+{
+	struct se_sock *s = sock_get(sk, false);
+	struct se_port_counters *c;
+	__u8 dir;
+
+	if (!s || !s->established)
+		return;
+	s->established = 0;
+	dir = s->dir & 1;
+	c = slot_counters(s->slot);
+	if (!c)
+		return;
+	hist_add(&c->conn_duration[dir], now - s->start_ns);
+	SE_INC(c->bytes_sent[dir], tcp_payload_sent(sk));
+	SE_INC(c->bytes_received[dir], tcp_payload_received(sk));
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
+	     const int newstate)
+{
+	__u64 now;
+
+	if (sk->sk_protocol != IPPROTO_TCP || !in_scope(sk))
+		return 0;
+	now = bpf_ktime_get_ns();
+	switch (newstate) {
+	case TCP_SYN_SENT:
+		if (oldstate == TCP_CLOSE)
+			on_connect(sk, now);
+		break;
+	case TCP_ESTABLISHED:
+		if (oldstate == TCP_SYN_SENT)
+			on_connect_done(sk, now);
+		else if (oldstate == TCP_SYN_RECV)
+			on_accept(sk, now);
+		break;
+	case TCP_LISTEN:
+		port_to_slot(local_port(sk), true);
+		mark_listening(local_port(sk));
+		break;
+	case TCP_CLOSE:
+		if (oldstate == TCP_SYN_SENT)
+			on_connect_failed(sk);
+		else
+			on_close(sk, now);
+		break;
+	}
+	return 0;
+}
+
+/* Direction and service port of a socket that may predate the exporter. */
+static __always_inline __u32 sock_dir_slot(const struct sock *sk, __u32 *dir)
+{
+	__u8 state = sk->__sk_common.skc_state;
+	struct se_sock *s = 0;
+
+	if (state != TCP_TIME_WAIT && state != TCP_NEW_SYN_RECV)
+		s = sock_get(sk, false);
+	if (s) {
+		*dir = s->dir & 1;
+		return s->slot;
+	}
+	if (state == TCP_NEW_SYN_RECV || port_is_listening(local_port(sk))) {
+		*dir = SE_DIR_INBOUND;
+		return port_to_slot(local_port(sk), false);
+	}
+	*dir = SE_DIR_OUTBOUND;
+	return port_to_slot(remote_port(sk), false);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tcp_send_reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	struct se_port_counters *c;
+	__u32 dir = SE_DIR_INBOUND, slot, reason = SE_RST_OTHER;
+
+	if (sk) {
+		if (!in_scope(sk))
+			return 0;
+		slot = sock_dir_slot(sk, &dir);
+	} else {
+		/* A segment for a port with no socket: the reply's netns is the
+		 * receiving device's, the service port its destination port. */
+		if (!skb || (netns_ino && skb_netns_ino(skb) != netns_ino))
+			return 0;
+		slot = port_to_slot(skb_tcp_dport(skb), false);
+		reason = SE_RST_NO_SOCKET;
+	}
+	c = slot_counters(slot);
+	if (c)
+		SE_INC(c->resets_sent[dir][reason], 1);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tcp_receive_reset, struct sock *sk)
+{
+	struct se_port_counters *c;
+	__u32 dir, slot;
+
+	if (!sk || !in_scope(sk))
+		return 0;
+	slot = sock_dir_slot(sk, &dir);
+	c = slot_counters(slot);
+	if (c)
+		SE_INC(c->resets_received[dir], 1);
+	return 0;
+}

@@ -1,0 +1,150 @@
+#include "collectors/tcp_counters.h"
+
+#include <cstring>
+#include <map>
+
+#include "collectors/families.h"
+#include "probes/tcp_events_probe.h"
+
+namespace se {
+namespace {
+
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+const char* const kDirections[SE_DIR_COUNT] = {"inbound", "outbound"};
+const char* const kFailures[SE_FAIL_COUNT] = {"refused", "timeout", "unreachable", "other"};
+const char* const kResetReasons[SE_RST_REASON_COUNT] = {"no_socket", "other"};
+
+void Add(se_port_counters* sum, const se_port_counters& c) {
+  auto* s = reinterpret_cast<uint64_t*>(sum);
+  const auto* v = reinterpret_cast<const uint64_t*>(&c);
+  for (size_t i = 0; i < sizeof(se_port_counters) / sizeof(uint64_t); ++i) s[i] += v[i];
+}
+
+uint64_t HistCount(const se_hist& h) {
+  uint64_t n = 0;
+  for (uint64_t b : h.buckets) n += b;
+  return n;
+}
+
+void AddHist(MetricFamily* f, Labels labels, const se_hist& h) {
+  static const std::vector<double> bounds = DurationBucketBounds();
+  AddHistogram(f, std::move(labels), bounds,
+               std::vector<uint64_t>(std::begin(h.buckets), std::end(h.buckets)),
+               static_cast<double>(h.sum_ns) / 1e9);
+}
+
+template <size_t N>
+bool AnyNonZero(const __u64 (&values)[N]) {
+  for (auto v : values) {
+    if (v) return true;
+  }
+  return false;
+}
+
+void BuildOutbound(const LabelledCounters& p, MetricFamily* connects, MetricFamily* failures,
+                   MetricFamily* connect_duration) {
+  const auto& c = p.counters;
+  if (c.connects) AddCounter(connects, {{"port", p.port}}, c.connects);
+  if (AnyNonZero(c.connect_failures)) {
+    for (int r = 0; r < SE_FAIL_COUNT; ++r)
+      AddCounter(failures, {{"port", p.port}, {"reason", kFailures[r]}}, c.connect_failures[r]);
+  }
+  if (HistCount(c.connect_duration)) AddHist(connect_duration, {{"port", p.port}}, c.connect_duration);
+}
+
+void BuildResets(const LabelledCounters& p, MetricFamily* sent, MetricFamily* received) {
+  const auto& c = p.counters;
+  if (AnyNonZero(c.resets_sent[0]) || AnyNonZero(c.resets_sent[1])) {
+    for (int d = 0; d < SE_DIR_COUNT; ++d)
+      for (int r = 0; r < SE_RST_REASON_COUNT; ++r)
+        AddCounter(sent, {{"direction", kDirections[d]}, {"port", p.port}, {"reason", kResetReasons[r]}},
+                   c.resets_sent[d][r]);
+  }
+  if (AnyNonZero(c.resets_received)) {
+    for (int d = 0; d < SE_DIR_COUNT; ++d)
+      AddCounter(received, {{"direction", kDirections[d]}, {"port", p.port}}, c.resets_received[d]);
+  }
+}
+
+void BuildConnections(const LabelledCounters& p, MetricFamily* duration, MetricFamily* sent,
+                      MetricFamily* received) {
+  const auto& c = p.counters;
+  for (int d = 0; d < SE_DIR_COUNT; ++d) {
+    if (!HistCount(c.conn_duration[d])) continue;
+    Labels labels = {{"direction", kDirections[d]}, {"port", p.port}};
+    AddHist(duration, labels, c.conn_duration[d]);
+    AddCounter(sent, labels, c.bytes_sent[d]);
+    AddCounter(received, labels, c.bytes_received[d]);
+  }
+}
+
+}  // namespace
+
+std::vector<double> DurationBucketBounds() {
+  std::vector<double> bounds;
+  for (int i = 0; i < SE_HIST_FINITE; ++i)
+    bounds.push_back(static_cast<double>(1ULL << (SE_HIST_MIN_SHIFT + i)) / 1e9);
+  return bounds;
+}
+
+std::vector<LabelledCounters> FoldSlots(const std::vector<se_port_counters>& slots,
+                                        const std::vector<uint16_t>& slot_ports) {
+  std::map<uint32_t, se_port_counters> by_port;  // key 65536 = "other", sorts last
+  for (size_t slot = 0; slot < slots.size(); ++slot) {
+    const uint16_t port = slot < slot_ports.size() ? slot_ports[slot] : 0;
+    const uint32_t key = (slot == SE_SLOT_OTHER || port == 0) ? 65536 : port;
+    auto it = by_port.find(key);
+    if (it == by_port.end()) {
+      it = by_port.emplace(key, se_port_counters{}).first;
+      std::memset(&it->second, 0, sizeof(se_port_counters));
+    }
+    Add(&it->second, slots[slot]);
+  }
+  std::vector<LabelledCounters> out;
+  for (const auto& [key, c] : by_port)
+    out.push_back({key == 65536 ? "other" : std::to_string(key), c});
+  return out;
+}
+
+std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCounters>& ports) {
+  auto connects = MakeFamily("socket_tcp_connects_total",
+                             "Outbound TCP connection attempts (SYN sent) by service port.",
+                             MetricType::Counter);
+  auto failures = MakeFamily("socket_tcp_connect_failures_total",
+                             "Outbound TCP connection attempts that never reached ESTABLISHED.",
+                             MetricType::Counter);
+  auto connect_duration = MakeFamily("socket_tcp_connect_duration_seconds",
+                                     "Time from SYN sent to ESTABLISHED of successful connects.",
+                                     MetricType::Histogram);
+  auto accepts = MakeFamily("socket_tcp_accepts_total",
+                            "Inbound TCP connections that completed the handshake on a listening port.",
+                            MetricType::Counter);
+  auto rst_sent = MakeFamily("socket_tcp_resets_sent_total", "TCP resets sent.", MetricType::Counter);
+  auto rst_received =
+      MakeFamily("socket_tcp_resets_received_total", "TCP resets received.", MetricType::Counter);
+  auto duration = MakeFamily("socket_tcp_connection_duration_seconds",
+                             "Lifetime of TCP connections from ESTABLISHED to closed.",
+                             MetricType::Histogram);
+  auto sent = MakeFamily("socket_tcp_sent_bytes_total",
+                         "Payload bytes sent by TCP connections, added when they close.",
+                         MetricType::Counter);
+  auto received = MakeFamily("socket_tcp_received_bytes_total",
+                             "Payload bytes received by TCP connections, added when they close.",
+                             MetricType::Counter);
+  for (const auto& p : ports) {
+    BuildOutbound(p, &connects, &failures, &connect_duration);
+    if (p.counters.accepts) AddCounter(&accepts, {{"port", p.port}}, p.counters.accepts);
+    BuildResets(p, &rst_sent, &rst_received);
+    BuildConnections(p, &duration, &sent, &received);
+  }
+  return {connects, failures, connect_duration, accepts, rst_sent, rst_received,
+          duration, sent, received};
+}
+
+std::vector<MetricFamily> TcpCountersCollector::Collect() const {
+  return BuildTcpCounterFamilies(FoldSlots(probe_->ReadCounters(), probe_->SlotPorts()));
+}
+
+}  // namespace se

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <prometheus/collectable.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "socket_exporter.h"
+
+namespace se {
+
+class TcpEventsProbe;
+
+// Counters of one port label value after folding (several slots may share "other").
+struct LabelledCounters {
+  std::string port;
+  se_port_counters counters;
+};
+
+// Folds per-slot counters into per-label counters: slot 0 and unnamed slots are "other".
+// Sorted by port number, "other" last.
+std::vector<LabelledCounters> FoldSlots(const std::vector<se_port_counters>& slots,
+                                        const std::vector<uint16_t>& slot_ports);
+
+// Upper bounds, in seconds, of the kernel's log2 duration buckets (without +Inf).
+std::vector<double> DurationBucketBounds();
+
+// The per-port TCP counter and histogram families (pure: no kernel access).
+std::vector<prometheus::MetricFamily> BuildTcpCounterFamilies(
+    const std::vector<LabelledCounters>& ports);
+
+// Reads the tcp_events maps at scrape time.
+class TcpCountersCollector : public prometheus::Collectable {
+ public:
+  explicit TcpCountersCollector(const TcpEventsProbe* probe) : probe_(probe) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const TcpEventsProbe* probe_;
+};
+
+}  // namespace se

@@ -1,0 +1,203 @@
+#include "config/options.h"
+
+#include <functional>
+#include <sstream>
+
+#include "config/port_list.h"
+
+namespace se {
+namespace {
+
+using Setter = std::function<bool(const std::string& value, Options* o, std::string* error)>;
+
+struct FlagSpec {
+  const char* name;
+  const char* help;
+  const char* default_text;
+  bool is_bool;
+  Setter set;
+};
+
+bool SetUint(const std::string& flag, const std::string& v, uint32_t lo, uint32_t hi, uint32_t* out,
+             std::string* error) {
+  char* end = nullptr;
+  const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || v[0] == '-' || n < lo || n > hi) {
+    *error = "--" + flag + "=" + v + ": expected a whole number from " + std::to_string(lo) +
+             " to " + std::to_string(hi);
+    return false;
+  }
+  *out = static_cast<uint32_t>(n);
+  return true;
+}
+
+bool SetChoice(const std::string& flag, const std::string& v, const std::vector<std::string>& choices,
+               std::string* out, std::string* error) {
+  for (const auto& c : choices) {
+    if (v == c) {
+      *out = v;
+      return true;
+    }
+  }
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  *error = "--" + flag + "=" + v + ": expected one of " + list;
+  return false;
+}
+
+bool SetNetns(const std::string& v, Options* o, std::string* error) {
+  if (v == "self") {
+    o->netns_mode = NetnsMode::kSelf;
+  } else if (v == "all") {
+    o->netns_mode = NetnsMode::kAll;
+  } else if (!v.empty() && v[0] == '/') {
+    o->netns_mode = NetnsMode::kPath;
+    o->netns_path = v;
+  } else {
+    *error = "--netns=" + v + ": expected self, all, or an absolute path such as /proc/PID/ns/net";
+    return false;
+  }
+  return true;
+}
+
+bool SetBool(const std::string& flag, const std::string& v, bool* out, std::string* error) {
+  if (v == "true" || v == "1" || v.empty()) {
+    *out = true;
+  } else if (v == "false" || v == "0") {
+    *out = false;
+  } else {
+    *error = "--" + flag + "=" + v + ": expected true or false";
+    return false;
+  }
+  return true;
+}
+
+const std::vector<FlagSpec>& Specs() {
+  static const std::vector<FlagSpec> specs = {
+      {"web.listen-address", "Address to listen on for the web interface and telemetry.",
+       kDefaultListenAddress, false,
+       [](const std::string& v, Options* o, std::string*) { o->listen_address = v; return true; }},
+      {"web.telemetry-path", "Path under which to expose metrics.", "/metrics", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         if (v.empty() || v[0] != '/' || v == "/" || v == "/-/healthy" || v == "/-/ready") {
+           *e = "--web.telemetry-path=" + v + ": expected a path starting with / other than /, "
+                "/-/healthy and /-/ready";
+           return false;
+         }
+         o->telemetry_path = v;
+         return true;
+       }},
+      {"netns",
+       "Network namespaces in scope: self (the exporter's own), all, or a namespace path such as "
+       "/proc/PID/ns/net or /run/netns/NAME.",
+       "self", false, SetNetns},
+      {"ports.track", "Ports that always get their own label value, e.g. 22,80,8000-8100.", "",
+       false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return ParsePortList(v, &o->track_ports, e);
+       }},
+      {"ports.max", "Most distinct port label values per metric; the rest count as port=\"other\".",
+       "128", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetUint("ports.max", v, 1, kMaxPortsMax, &o->ports_max, e);
+       }},
+      {"probes.strict", "Exit if any BPF program fails to attach instead of serving without it.",
+       "false", true,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetBool("probes.strict", v, &o->probes_strict, e);
+       }},
+      {"log.level", "Only log messages with the given severity or above: debug, info, warn, error.",
+       "info", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetChoice("log.level", v, {"debug", "info", "warn", "error"}, &o->log_level, e);
+       }},
+      {"log.format", "Output format of log messages: logfmt or json.", "logfmt", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         std::string f;
+         if (!SetChoice("log.format", v, {"logfmt", "json"}, &f, e)) return false;
+         o->log_format = f == "json" ? LogFormat::kJson : LogFormat::kLogfmt;
+         return true;
+       }},
+      {"path.procfs", "procfs mountpoint.", "/proc", false,
+       [](const std::string& v, Options* o, std::string*) { o->procfs = v; return true; }},
+      {"path.sysfs", "sysfs mountpoint (kernel BTF is read from SYSFS/kernel/btf/vmlinux).", "/sys",
+       false, [](const std::string& v, Options* o, std::string*) { o->sysfs = v; return true; }},
+  };
+  return specs;
+}
+
+const FlagSpec* Find(const std::string& name) {
+  for (const auto& s : Specs()) {
+    if (name == s.name) return &s;
+  }
+  return nullptr;
+}
+
+// Applies one "--name[=value]" argument; may consume the next argument as its value.
+bool ApplyFlag(const std::vector<std::string>& args, size_t* i, Options* o, std::string* error) {
+  std::string arg = args[*i].substr(2), value;
+  const auto eq = arg.find('=');
+  const bool has_value = eq != std::string::npos;
+  if (has_value) {
+    value = arg.substr(eq + 1);
+    arg = arg.substr(0, eq);
+  }
+  const FlagSpec* spec = Find(arg);
+  if (!spec && !has_value && arg.rfind("no-", 0) == 0 && Find(arg.substr(3)) &&
+      Find(arg.substr(3))->is_bool) {
+    return Find(arg.substr(3))->set("false", o, error);
+  }
+  if (!spec) {
+    *error = "unknown flag --" + arg + ": see --help for the list of flags";
+    return false;
+  }
+  if (!has_value && !spec->is_bool) {
+    if (*i + 1 >= args.size()) {
+      *error = "flag --" + arg + " needs a value, e.g. --" + arg + "=" + spec->default_text;
+      return false;
+    }
+    value = args[++*i];
+  }
+  return spec->set(value, o, error);
+}
+
+}  // namespace
+
+ParseResult ParseFlags(const std::vector<std::string>& args) {
+  ParseResult r;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      r.options.show_help = true;
+    } else if (a == "--version") {
+      r.options.show_version = true;
+    } else if (a.rfind("--", 0) == 0 && a.size() > 2) {
+      if (!ApplyFlag(args, &i, &r.options, &r.error)) return r;
+    } else {
+      r.error = "unexpected argument \"" + a + "\": flags start with --, see --help";
+      return r;
+    }
+  }
+  r.ok = true;
+  return r;
+}
+
+std::string UsageText(const std::string& program) {
+  std::ostringstream out;
+  out << "usage: " << program << " [<flags>]\n\n"
+      << "Prometheus exporter for per-port TCP connection statistics collected with eBPF.\n\n"
+      << "Flags:\n  -h, --help  Show this help and exit.\n      --version  Show version and exit.\n";
+  for (const auto& s : Specs()) {
+    out << "      --" << (s.is_bool ? "[no-]" : "") << s.name << (s.is_bool ? "" : "=VALUE") << "\n"
+        << "          " << s.help;
+    if (*s.default_text) out << " (default: " << s.default_text << ")";
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string VersionText() {
+  return std::string("socket_exporter, version ") + SE_VERSION + " (revision: " + SE_REVISION + ")\n";
+}
+
+}  // namespace se

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace se {
+
+enum class NetnsMode { kSelf, kAll, kPath };
+enum class LogFormat { kLogfmt, kJson };
+
+inline constexpr const char* kDefaultListenAddress = ":9976";
+inline constexpr uint32_t kDefaultPortsMax = 128;
+inline constexpr uint32_t kMaxPortsMax = 511;  // SE_MAX_SLOTS - 1
+
+// Every setting of the exporter, parsed and validated once at start-up.
+struct Options {
+  std::string listen_address = kDefaultListenAddress;
+  std::string telemetry_path = "/metrics";
+  NetnsMode netns_mode = NetnsMode::kSelf;
+  std::string netns_path;  // kPath only
+  std::vector<uint16_t> track_ports;
+  uint32_t ports_max = kDefaultPortsMax;
+  bool probes_strict = false;
+  std::string log_level = "info";
+  LogFormat log_format = LogFormat::kLogfmt;
+  std::string procfs = "/proc";
+  std::string sysfs = "/sys";
+  bool show_help = false;
+  bool show_version = false;
+};
+
+struct ParseResult {
+  bool ok = false;
+  std::string error;  // one line, names the flag and the fix
+  Options options;
+};
+
+// Parses node_exporter-style flags ("--flag=value", "--flag value", "--[no-]bool").
+ParseResult ParseFlags(const std::vector<std::string>& args);
+
+// The --help text listing every flag with its default.
+std::string UsageText(const std::string& program);
+
+std::string VersionText();
+
+}  // namespace se

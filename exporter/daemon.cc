@@ -1,0 +1,101 @@
+#include "daemon.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <csignal>
+
+#include "collectors/inventory_collector.h"
+#include "collectors/tcp_counters.h"
+#include "http/listen_address.h"
+#include "inventory/inventory.h"
+#include "inventory/netns_scope.h"
+#include "logging/log.h"
+#include "probes/tcp_events_probe.h"
+#include "system/preflight.h"
+
+namespace se {
+
+Daemon::Daemon(Options options) : options_(std::move(options)) {}
+
+Daemon::~Daemon() {
+  http_.Stop();
+  probe_.reset();
+}
+
+bool Daemon::OpenProbes(std::string* error) {
+  TcpEventsConfig config;
+  config.netns_ino = static_cast<uint32_t>(scope_->inode());
+  config.max_slots = options_.ports_max + 1;
+  ReadEphemeralRange(options_.procfs, &config.ephemeral_low, &config.ephemeral_high);
+  probe_ = TcpEventsProbe::Open(config, error);
+  if (!probe_) return false;
+  log::Debug("BPF programs loaded",
+            {{"netns", options_.netns_mode == NetnsMode::kAll ? "all" : std::to_string(config.netns_ino)},
+             {"ports_max", std::to_string(options_.ports_max)},
+             {"ephemeral_range", std::to_string(config.ephemeral_low) + "-" +
+                                     std::to_string(config.ephemeral_high)}});
+  return true;
+}
+
+void Daemon::TrackInitialPorts() {
+  for (uint16_t port : options_.track_ports) probe_->TrackPort(port, false);
+  const InventorySnapshot snap = inventory_->Take();
+  for (const auto& l : snap.listeners) {
+    if (l.protocol == "tcp") probe_->TrackPort(l.port, true);
+  }
+}
+
+bool Daemon::Start(std::string* error) {
+  const bool other_netns = options_.netns_mode != NetnsMode::kSelf;
+  ListenAddress addr;
+  if (!ParseListenAddress(options_.listen_address, &addr, error) ||
+      !CheckBindable(addr, options_.listen_address, error))
+    return false;
+  if (!CheckPrivileges(other_netns, error) || !CheckKernelBtf(options_.sysfs, error)) return false;
+  scope_ = NetnsScope::Create(options_.netns_mode, options_.netns_path, options_.procfs, error);
+  if (!scope_) return false;
+  inventory_ = std::make_unique<Inventory>(scope_.get(), options_.procfs);
+  if (!OpenProbes(error)) return false;
+  TrackInitialPorts();
+
+  auto inventory_collector = std::make_shared<InventoryCollector>(
+      inventory_.get(), [this](uint16_t port) { return port_labels_.Label(port); });
+  collectors_ = {
+      {"tcp", std::make_shared<TcpCountersCollector>(probe_.get()), nullptr},
+      {"inventory", inventory_collector, [inventory_collector] { return inventory_collector->last_ok(); }},
+      {"exporter", std::make_shared<ExporterCollector>(probe_.get()), nullptr},
+  };
+  HttpRoutes routes;
+  routes.telemetry_path = options_.telemetry_path;
+  routes.render_metrics = [this] { return RenderMetrics(); };
+  routes.ready = [this] { return ready_.load(); };
+  if (!http_.Start(options_.listen_address, std::move(routes), error)) return false;
+  if (!probe_->Attach(options_.probes_strict, error)) return false;
+  if (!probe_->AnyAttached()) {
+    *error = "no BPF program could be attached (see the warnings above); the kernel needs BTF "
+             "tracepoints (tp_btf), 5.5+";
+    return false;
+  }
+  ready_ = true;
+  log::Info("socket_exporter started", {{"version", SE_VERSION}, {"revision", SE_REVISION}});
+  return true;
+}
+
+std::string Daemon::RenderMetrics() {
+  port_labels_.Set(probe_->SlotPorts());
+  return prometheus::TextSerializer().Serialize(CollectAll(collectors_));
+}
+
+void Daemon::WaitForShutdown() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  ready_ = false;
+}
+
+}  // namespace se

@@ -1,0 +1,97 @@
+#include "http/http_server.h"
+
+#include <civetweb.h>
+
+#include <mutex>
+#include <string>
+
+#include "http/listen_address.h"
+#include "logging/log.h"
+
+namespace se {
+namespace {
+
+constexpr const char* kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
+
+int Reply(mg_connection* conn, int status, const char* type, const std::string& body) {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\n\r\n",
+            status, mg_get_response_code_text(conn, status), type, body.size());
+  const auto* req = mg_get_request_info(conn);
+  if (std::string(req->request_method) != "HEAD") mg_write(conn, body.data(), body.size());
+  return status;
+}
+
+// civetweb reports bind failures through this callback; keep the last message.
+int CaptureLog(const mg_connection*, const char* message) {
+  log::Debug("civetweb", {{"detail", message}});
+  return 1;
+}
+
+std::once_flag g_init_once;
+
+}  // namespace
+
+HttpServer::~HttpServer() { Stop(); }
+
+bool HttpServer::Start(const std::string& listen_address, HttpRoutes routes, std::string* error) {
+  ListenAddress addr;
+  if (!ParseListenAddress(listen_address, &addr, error)) return false;
+  if (!CheckBindable(addr, listen_address, error)) return false;
+  std::call_once(g_init_once, [] { mg_init_library(0); });
+  routes_ = std::move(routes);
+  const std::string ports = CivetwebPorts(addr, mg_check_feature(8) != 0);
+  const char* options[] = {"listening_ports", ports.c_str(), "num_threads", "4",
+                           "request_timeout_ms", "10000", "enable_keep_alive", "yes", nullptr};
+  mg_callbacks callbacks{};
+  callbacks.log_message = CaptureLog;
+  ctx_ = mg_start(&callbacks, this, options);
+  if (!ctx_) {
+    *error = "--web.listen-address=" + listen_address + ": cannot listen (see --log.level=debug)";
+    return false;
+  }
+  mg_server_port sp[4];
+  const int n = mg_get_server_ports(ctx_, 4, sp);
+  port_ = n > 0 ? static_cast<uint16_t>(sp[0].port) : addr.port;
+  mg_set_request_handler(ctx_, (routes_.telemetry_path + "$").c_str(), HandleMetrics, this);
+  mg_set_request_handler(ctx_, "/$", HandleLanding, this);
+  mg_set_request_handler(ctx_, "/-/healthy$", HandleHealthy, this);
+  mg_set_request_handler(ctx_, "/-/ready$", HandleReady, this);
+  log::Info("listening", {{"address", listen_address}, {"port", std::to_string(port_)}});
+  return true;
+}
+
+void HttpServer::Stop() {
+  if (ctx_) mg_stop(ctx_);
+  ctx_ = nullptr;
+}
+
+int HttpServer::HandleMetrics(mg_connection* conn, void* self) {
+  auto* s = static_cast<HttpServer*>(self);
+  return Reply(conn, 200, kMetricsType, s->routes_.render_metrics());
+}
+
+int HttpServer::HandleLanding(mg_connection* conn, void* self) {
+  auto* s = static_cast<HttpServer*>(self);
+  const std::string& m = s->routes_.telemetry_path;
+  const std::string body =
+      "<!DOCTYPE html><html><head><title>socket_exporter</title></head><body>"
+      "<h1>socket_exporter</h1><p>Per-port TCP connection statistics from eBPF.</p><ul>"
+      "<li><a href=\"." + m + "\">Metrics</a></li><li><a href=\"./-/healthy\">Health</a></li>"
+      "<li><a href=\"./-/ready\">Readiness</a></li></ul><p>Version " SE_VERSION
+      " (revision " SE_REVISION ")</p></body></html>\n";
+  return Reply(conn, 200, "text/html; charset=utf-8", body);
+}
+
+int HttpServer::HandleHealthy(mg_connection* conn, void*) {
+  return Reply(conn, 200, "text/plain; charset=utf-8", "OK\n");
+}
+
+int HttpServer::HandleReady(mg_connection* conn, void* self) {
+  auto* s = static_cast<HttpServer*>(self);
+  if (s->routes_.ready && s->routes_.ready()) return Reply(conn, 200, "text/plain", "Ready\n");
+  return Reply(conn, 503, "text/plain; charset=utf-8", "Not ready: probes are not attached yet\n");
+}
+
+}  // namespace se

@@ -1,0 +1,115 @@
+#include "inventory/inventory.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "inventory/netns_scope.h"
+#include "inventory/process_table.h"
+
+namespace se {
+namespace {
+
+constexpr uint32_t kTcpMask = (1u << kTcpListen) | (1u << kTcpEstablished);
+constexpr uint32_t kUdpMask = 1u << kTcpClose;  // unconnected UDP, what `ss -uln` lists
+constexpr int kFamilies[] = {AF_INET, AF_INET6};
+
+auto Key(const Listener& l) {
+  return std::tie(l.protocol, l.address, l.port, l.process, l.accept_queue, l.accept_limit);
+}
+
+Listener ToListener(const SocketRecord& r, const ProcessTable& procs) {
+  Listener l;
+  l.protocol = r.protocol == Protocol::kTcp ? "tcp" : "udp";
+  l.address = FormatAddress(r.family, r.local_addr);
+  l.port = r.local_port;
+  l.process = procs.CommandFor(r.inode);
+  if (r.protocol == Protocol::kTcp) {
+    l.accept_queue = r.rqueue;
+    l.accept_limit = r.wqueue;
+  }
+  return l;
+}
+
+}  // namespace
+
+bool Listener::operator==(const Listener& o) const { return Key(*this) == Key(o); }
+bool Listener::operator<(const Listener& o) const { return Key(*this) < Key(o); }
+
+bool EstablishedCount::operator==(const EstablishedCount& o) const {
+  return dir == o.dir && port == o.port && count == o.count;
+}
+
+Direction ClassifyEstablished(const SocketRecord& socket,
+                              const std::unordered_set<uint16_t>& tcp_listen_ports) {
+  return tcp_listen_ports.count(socket.local_port) ? Direction::kInbound : Direction::kOutbound;
+}
+
+void CountEstablished(const std::vector<SocketRecord>& established,
+                      const std::vector<SocketRecord>& tcp_listeners,
+                      std::vector<EstablishedCount>* counts) {
+  std::unordered_set<uint16_t> listen_ports;
+  for (const auto& l : tcp_listeners) listen_ports.insert(l.local_port);
+  for (const auto& s : established) {
+    const Direction dir = ClassifyEstablished(s, listen_ports);
+    const uint16_t port = dir == Direction::kInbound ? s.local_port : s.remote_port;
+    auto it = std::find_if(counts->begin(), counts->end(), [&](const EstablishedCount& c) {
+      return c.dir == dir && c.port == port;
+    });
+    if (it == counts->end()) {
+      counts->push_back({dir, port, 1});
+    } else {
+      ++it->count;
+    }
+  }
+}
+
+Inventory::Inventory(NetnsScope* scope, std::string procfs)
+    : scope_(scope), procfs_(std::move(procfs)) {}
+
+bool Inventory::TakeNamespace(const NetnsHandle& ns, std::vector<SocketRecord>* listeners,
+                              std::vector<EstablishedCount>* counts, std::string* error) {
+  std::vector<SocketRecord> tcp;
+  std::vector<SocketRecord> udp;
+  for (int family : kFamilies) {
+    if (!ns.diag->Dump(Protocol::kTcp, family, kTcpMask, &tcp, error) ||
+        !ns.diag->Dump(Protocol::kUdp, family, kUdpMask, &udp, error)) {
+      *error = "netns " + std::to_string(ns.inode) + ": " + *error;
+      return false;
+    }
+  }
+  std::vector<SocketRecord> tcp_listeners;
+  std::vector<SocketRecord> established;
+  for (auto& r : tcp) (r.state == kTcpListen ? tcp_listeners : established).push_back(r);
+  CountEstablished(established, tcp_listeners, counts);
+  listeners->insert(listeners->end(), tcp_listeners.begin(), tcp_listeners.end());
+  for (const auto& r : udp) {
+    if (r.state == kTcpClose && r.local_port != 0) listeners->push_back(r);
+  }
+  return true;
+}
+
+InventorySnapshot Inventory::Take() {
+  std::lock_guard<std::mutex> lock(mu_);
+  InventorySnapshot snap;
+  if (!scope_->Refresh(&snap.error)) return snap;
+  std::vector<SocketRecord> records;
+  for (const NetnsHandle& ns : scope_->namespaces()) {
+    if (!TakeNamespace(ns, &records, &snap.established, &snap.error)) return snap;
+  }
+  // Scanned after the dumps so that every listener found is already in some fd table.
+  const ProcessTable procs = ProcessTable::Scan(procfs_);
+  for (const auto& r : records) snap.listeners.push_back(ToListener(r, procs));
+  std::sort(snap.listeners.begin(), snap.listeners.end());
+  std::sort(snap.established.begin(), snap.established.end(),
+            [](const EstablishedCount& a, const EstablishedCount& b) {
+              return std::tie(a.dir, a.port) < std::tie(b.dir, b.port);
+            });
+  snap.ok = true;
+  return snap;
+}
+
+}  // namespace se

@@ -1,0 +1,146 @@
+#include "inventory/netns_scope.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "logging/log.h"
+
+namespace se {
+namespace {
+
+constexpr const char* kNamedNetnsDir = "/run/netns";  // where `ip netns add` bind-mounts
+
+// Adds every entry of dir that stats as a file; suffix is appended to each entry's path.
+void StatEntries(const std::string& dir, const char* suffix, bool numeric_only,
+                 std::map<uint64_t, std::string>* found) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  while (const dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    if (numeric_only && (e->d_name[0] < '0' || e->d_name[0] > '9')) continue;
+    const std::string path = dir + "/" + e->d_name + suffix;
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) continue;  // the process exited meanwhile
+    found->emplace(static_cast<uint64_t>(st.st_ino), path);
+  }
+  closedir(d);
+}
+
+}  // namespace
+
+int OpenNetnsPath(const std::string& path, uint64_t* inode, std::string* error) {
+  const std::string prefix = "--netns=" + path + ": ";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = prefix + std::strerror(errno);
+    return -1;
+  }
+  struct stat st;
+  if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET || fstat(fd, &st) != 0) {
+    close(fd);
+    *error = prefix + "not a network namespace (expected /proc/PID/ns/net or /run/netns/NAME)";
+    return -1;
+  }
+  *inode = static_cast<uint64_t>(st.st_ino);
+  return fd;
+}
+
+std::unique_ptr<NetnsScope> NetnsScope::Create(NetnsMode mode, const std::string& path,
+                                               const std::string& procfs, std::string* error) {
+  std::unique_ptr<NetnsScope> scope(new NetnsScope(mode, procfs));
+  if (mode == NetnsMode::kAll) {
+    if (!scope->Refresh(error)) return nullptr;
+    return scope;
+  }
+  NetnsTarget target{0, -1};
+  if (mode == NetnsMode::kPath) {
+    target.fd = OpenNetnsPath(path, &target.inode, error);
+    if (target.fd < 0) return nullptr;
+  } else {
+    struct stat st;
+    // The process's own namespace, from the real /proc even when --path.procfs moves it.
+    if (stat("/proc/self/ns/net", &st) != 0) {
+      *error = std::string("/proc/self/ns/net: ") + std::strerror(errno);
+      return nullptr;
+    }
+    target.inode = static_cast<uint64_t>(st.st_ino);
+  }
+  scope->inode_ = target.inode;
+  if (!scope->Add(target, error)) {
+    if (mode == NetnsMode::kPath) *error = "--netns=" + path + ": " + *error;
+    return nullptr;
+  }
+  return scope;
+}
+
+NetnsScope::~NetnsScope() {
+  for (auto& [inode, entry] : entries_) {
+    if (entry.target.fd >= 0) close(entry.target.fd);
+  }
+}
+
+bool NetnsScope::Add(NetnsTarget target, std::string* error) {
+  std::unique_ptr<SockDiag> diag = SockDiag::Open(target.fd, error);
+  if (!diag) {
+    if (target.fd >= 0) close(target.fd);
+    return false;
+  }
+  entries_[target.inode] = Entry{target, std::move(diag)};
+  return true;
+}
+
+bool NetnsScope::Refresh(std::string* error) {
+  if (mode_ != NetnsMode::kAll) return true;
+  RefreshAll();
+  if (entries_.empty()) {
+    *error = "no network namespace found under " + procfs_ + " or " + kNamedNetnsDir;
+    return false;
+  }
+  return true;
+}
+
+void NetnsScope::RefreshAll() {
+  std::map<uint64_t, std::string> found;  // inode -> one path that reaches it
+  StatEntries(procfs_, "/ns/net", true, &found);
+  StatEntries(kNamedNetnsDir, "", false, &found);
+  // A cached socket pins its namespace, so an inode cannot be reused while it is cached.
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (found.count(it->first)) {
+      ++it;
+      continue;
+    }
+    if (it->second.target.fd >= 0) close(it->second.target.fd);
+    it = entries_.erase(it);
+  }
+  for (const auto& [inode, path] : found) {
+    if (entries_.count(inode)) continue;
+    NetnsTarget target{0, -1};
+    std::string error;
+    target.fd = OpenNetnsPath(path, &target.inode, &error);
+    // Skip a pid that exited or was reused between stat() and open().
+    if (target.fd < 0 || target.inode != inode) {
+      if (target.fd >= 0) close(target.fd);
+      continue;
+    }
+    if (!Add(target, &error))
+      log::Warn("cannot open sock_diag in network namespace",
+                {{"netns", std::to_string(inode)}, {"path", path}, {"error", error}});
+  }
+}
+
+std::vector<NetnsHandle> NetnsScope::namespaces() const {
+  std::vector<NetnsHandle> out;
+  out.reserve(entries_.size());
+  for (const auto& [inode, entry] : entries_) out.push_back({inode, entry.diag.get()});
+  return out;
+}
+
+}  // namespace se

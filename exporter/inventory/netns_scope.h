@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/options.h"
+#include "inventory/sock_diag.h"
+
+namespace se {
+
+// One network namespace to inventory.
+struct NetnsTarget {
+  uint64_t inode;  // st_ino of its nsfs file, equal to the kernel's net->ns.inum
+  int fd;          // owned; -1 for the process's own namespace
+};
+
+// One namespace of the scope with its sock_diag socket, as of the last Refresh().
+struct NetnsHandle {
+  uint64_t inode;
+  SockDiag* diag;  // owned by the scope, valid until the next Refresh()
+};
+
+// The set of network namespaces the exporter inventories, with one cached sock_diag socket
+// per namespace.
+class NetnsScope {
+ public:
+  // kSelf: the process's own namespace; kPath: the namespace file at path; kAll: every
+  // namespace of the host, rediscovered on each Refresh(). Returns nullptr and a one-line
+  // *error if path is not a network namespace or a socket cannot be opened.
+  static std::unique_ptr<NetnsScope> Create(NetnsMode mode, const std::string& path,
+                                            const std::string& procfs, std::string* error);
+  ~NetnsScope();
+  NetnsScope(const NetnsScope&) = delete;
+  NetnsScope& operator=(const NetnsScope&) = delete;
+
+  NetnsMode mode() const { return mode_; }
+  // The namespace's inode for kSelf and kPath; 0 for kAll.
+  uint64_t inode() const { return inode_; }
+
+  // Brings the namespace list up to date (kAll: opens sockets only for new namespaces and
+  // drops vanished ones). Returns false and sets *error if nothing could be inventoried.
+  bool Refresh(std::string* error);
+  std::vector<NetnsHandle> namespaces() const;
+
+ private:
+  struct Entry {
+    NetnsTarget target;
+    std::unique_ptr<SockDiag> diag;
+  };
+  NetnsScope(NetnsMode mode, std::string procfs) : mode_(mode), procfs_(std::move(procfs)) {}
+  bool Add(NetnsTarget target, std::string* error);
+  void RefreshAll();
+
+  NetnsMode mode_;
+  std::string procfs_;
+  uint64_t inode_ = 0;
+  std::map<uint64_t, Entry> entries_;  // by namespace inode
+};
+
+// Opens path and checks it is a network namespace; returns the fd or -1 with *error set
+// to "--netns=PATH: ...".
+int OpenNetnsPath(const std::string& path, uint64_t* inode, std::string* error);
+
+}  // namespace se

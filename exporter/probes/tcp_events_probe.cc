@@ -1,0 +1,144 @@
+#include "probes/tcp_events_probe.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "logging/log.h"
+#include "tcp_events.skel.h"
+
+namespace se {
+namespace {
+
+template <typename Fn>
+void ForEachProgram(tcp_events* skel, Fn fn) {
+  fn("inet_sock_set_state", skel->progs.inet_sock_set_state, &skel->links.inet_sock_set_state);
+  fn("tcp_send_reset", skel->progs.tcp_send_reset, &skel->links.tcp_send_reset);
+  fn("tcp_receive_reset", skel->progs.tcp_receive_reset, &skel->links.tcp_receive_reset);
+}
+
+void AddCounters(se_port_counters* sum, const se_port_counters& c) {
+  // The struct is all __u64, so it can be summed as a flat array.
+  static_assert(sizeof(se_port_counters) % sizeof(uint64_t) == 0);
+  auto* s = reinterpret_cast<uint64_t*>(sum);
+  const auto* v = reinterpret_cast<const uint64_t*>(&c);
+  for (size_t i = 0; i < sizeof(se_port_counters) / sizeof(uint64_t); ++i) s[i] += v[i];
+}
+
+}  // namespace
+
+TcpEventsProbe::TcpEventsProbe(tcp_events* skel, const TcpEventsConfig& config)
+    : skel_(skel), config_(config), num_cpus_(libbpf_num_possible_cpus()) {}
+
+TcpEventsProbe::~TcpEventsProbe() { tcp_events::destroy(skel_); }
+
+std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& config,
+                                                     std::string* error) {
+  tcp_events* skel = tcp_events::open();
+  if (!skel) {
+    *error = std::string("cannot open the BPF object: ") + std::strerror(errno);
+    return nullptr;
+  }
+  skel->rodata->netns_ino = config.netns_ino;
+  skel->rodata->max_slots = config.max_slots;
+  skel->rodata->ephemeral_low = config.ephemeral_low;
+  skel->rodata->ephemeral_high = config.ephemeral_high;
+  bpf_map__set_max_entries(skel->maps.port_counters, config.max_slots);
+  const int err = tcp_events::load(skel);
+  if (err) {
+    const int e = -err;
+    tcp_events::destroy(skel);
+    *error = e == EPERM ? "loading BPF programs was refused (" + std::string(std::strerror(e)) +
+                              "): run as root or grant CAP_BPF and CAP_PERFMON"
+                        : "loading BPF programs failed: " + std::string(std::strerror(e)) +
+                              " (the kernel rejected them; run with --log.level=debug for the "
+                              "verifier log; kernel 6.10+ with BTF is required)";
+    return nullptr;
+  }
+  return std::unique_ptr<TcpEventsProbe>(new TcpEventsProbe(skel, config));
+}
+
+void TcpEventsProbe::TrackPort(uint16_t port, bool listening) {
+  uint32_t key = port, value = 0;
+  const int fd = bpf_map__fd(skel_->maps.port_slot);
+  bpf_map_lookup_elem(fd, &key, &value);
+  if ((value & SE_PORT_SLOT_MASK) == 0 && skel_->data->next_slot < config_.max_slots) {
+    uint32_t slot = skel_->data->next_slot++;
+    value |= slot;
+    bpf_map_update_elem(bpf_map__fd(skel_->maps.slot_port), &slot, &key, BPF_ANY);
+  }
+  if (listening) value |= SE_PORT_LISTENING;
+  bpf_map_update_elem(fd, &key, &value, BPF_ANY);
+}
+
+bool TcpEventsProbe::Attach(bool strict, std::string* error) {
+  bool ok = true;
+  ForEachProgram(skel_, [&](const char* probe, bpf_program* prog, bpf_link** link) {
+    if (!ok) return;
+    *link = bpf_program__attach(prog);
+    if (*link) {
+      log::Info("probe attached", {{"probe", probe}});
+      return;
+    }
+    *link = nullptr;
+    const std::string why = std::strerror(errno);
+    if (strict) {
+      *error = std::string("probe ") + probe + " failed to attach: " + why +
+               " (drop --probes.strict to serve without it)";
+      ok = false;
+      return;
+    }
+    log::Warn("probe failed to attach, serving without it", {{"probe", probe}, {"err", why}});
+  });
+  return ok;
+}
+
+bool TcpEventsProbe::AnyAttached() const {
+  bool any = false;
+  ForEachProgram(skel_, [&](const char*, bpf_program*, bpf_link** link) { any |= *link != nullptr; });
+  return any;
+}
+
+std::vector<se_port_counters> TcpEventsProbe::ReadCounters() const {
+  std::vector<se_port_counters> out(config_.max_slots);
+  std::vector<se_port_counters> percpu(num_cpus_);
+  const int fd = bpf_map__fd(skel_->maps.port_counters);
+  for (uint32_t slot = 0; slot < config_.max_slots; ++slot) {
+    std::memset(&out[slot], 0, sizeof(se_port_counters));
+    if (bpf_map_lookup_elem(fd, &slot, percpu.data()) != 0) continue;
+    for (const auto& c : percpu) AddCounters(&out[slot], c);
+  }
+  return out;
+}
+
+std::vector<uint16_t> TcpEventsProbe::SlotPorts() const {
+  std::vector<uint16_t> ports(config_.max_slots, 0);
+  const int fd = bpf_map__fd(skel_->maps.slot_port);
+  for (uint32_t slot = 1; slot < config_.max_slots; ++slot) {
+    uint32_t port = 0;
+    if (bpf_map_lookup_elem(fd, &slot, &port) == 0) ports[slot] = static_cast<uint16_t>(port);
+  }
+  return ports;
+}
+
+std::vector<ProgramStats> TcpEventsProbe::Stats() const {
+  std::vector<ProgramStats> out;
+  ForEachProgram(skel_, [&](const char* probe, bpf_program* prog, bpf_link** link) {
+    ProgramStats s;
+    s.probe = probe;
+    s.attached = *link != nullptr;
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) {
+      s.run_count = info.run_cnt;
+      s.run_time_ns = info.run_time_ns;
+      s.missed_events = info.recursion_misses;
+    }
+    out.push_back(s);
+  });
+  return out;
+}
+
+}  // namespace se

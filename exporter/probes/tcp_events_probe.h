@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "socket_exporter.h"
+
+struct tcp_events;
+
+namespace se {
+
+// Run-time statistics of one BPF program, from bpf_prog_info.
+struct ProgramStats {
+  std::string probe;  // tracepoint name, e.g. "inet_sock_set_state"
+  bool attached = false;
+  uint64_t run_count = 0;      // only counted while kernel.bpf_stats_enabled=1
+  uint64_t run_time_ns = 0;    // idem
+  uint64_t missed_events = 0;  // runs the kernel skipped (recursion misses)
+};
+
+struct TcpEventsConfig {
+  uint32_t netns_ino = 0;  // 0: every namespace
+  uint32_t max_slots = 1;  // tracked ports + 1 for "other"
+  uint16_t ephemeral_low = 32768;
+  uint16_t ephemeral_high = 60999;
+};
+
+// The tcp_events BPF object: opened, configured and loaded in Open(), attached in
+// Attach(), destroyed (detached) with the object.
+class TcpEventsProbe {
+ public:
+  static std::unique_ptr<TcpEventsProbe> Open(const TcpEventsConfig& config, std::string* error);
+  ~TcpEventsProbe();
+  TcpEventsProbe(const TcpEventsProbe&) = delete;
+  TcpEventsProbe& operator=(const TcpEventsProbe&) = delete;
+
+  // Gives a port its own slot (if room is left) before attach; marks listeners.
+  void TrackPort(uint16_t port, bool listening);
+
+  // Attaches every program; returns false with *error naming the first failure if
+  // strict, otherwise logs failures and keeps the ones that attached.
+  bool Attach(bool strict, std::string* error);
+  bool AnyAttached() const;
+
+  // Counters summed over CPUs, indexed by slot (size max_slots).
+  std::vector<se_port_counters> ReadCounters() const;
+  // Port of each slot (0 = "other" or unused), indexed by slot.
+  std::vector<uint16_t> SlotPorts() const;
+  std::vector<ProgramStats> Stats() const;
+  uint32_t max_slots() const { return config_.max_slots; }
+
+ private:
+  TcpEventsProbe(tcp_events* skel, const TcpEventsConfig& config);
+
+  tcp_events* skel_;
+  TcpEventsConfig config_;
+  int num_cpus_;
+};
+
+}  // namespace se

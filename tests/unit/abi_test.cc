@@ -1,0 +1,17 @@
+// The structs shared with the BPF programs must keep their layout.
+#include <gtest/gtest.h>
+
+#include "socket_exporter.h"
+
+static_assert(sizeof(se_hist) == (SE_HIST_BUCKETS + 1) * 8, "se_hist layout");
+static_assert(sizeof(se_port_counters) == 3 * sizeof(se_hist) + 16 * 8, "se_port_counters layout");
+static_assert(sizeof(se_sock) == 16, "se_sock layout");
+// Per-CPU map memory bound: all slots on a 128-CPU machine stay within 64 MiB.
+static_assert(static_cast<unsigned long long>(SE_MAX_SLOTS) * sizeof(se_port_counters) * 128 <=
+                  64ULL << 20,
+              "per-CPU counter memory must stay below 64 MiB on 128 CPUs");
+
+TEST(AbiTest, HistogramCoversMicrosecondsToTensOfSeconds) {
+  EXPECT_EQ(1ULL << SE_HIST_MIN_SHIFT, 1024u);  // first bound 1.024 us
+  EXPECT_GE(1ULL << (SE_HIST_MIN_SHIFT + SE_HIST_FINITE - 1), 30ULL * 1000 * 1000 * 1000);
+}

@@ -1,0 +1,76 @@
+#include "config/options.h"
+
+#include <gtest/gtest.h>
+
+namespace se {
+namespace {
+
+ParseResult Parse(std::vector<std::string> args) { return ParseFlags(args); }
+
+TEST(OptionsTest, DefaultsWithoutFlags) {
+  const auto r = Parse({});
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.options.listen_address, ":9976");
+  EXPECT_EQ(r.options.telemetry_path, "/metrics");
+  EXPECT_EQ(r.options.netns_mode, NetnsMode::kSelf);
+  EXPECT_EQ(r.options.ports_max, 128u);
+  EXPECT_FALSE(r.options.probes_strict);
+  EXPECT_EQ(r.options.log_format, LogFormat::kLogfmt);
+}
+
+TEST(OptionsTest, AcceptsEqualsAndSeparateValues) {
+  const auto r = Parse({"--web.listen-address=127.0.0.1:9000", "--netns", "all", "--ports.max=7",
+                        "--ports.track", "22,8000-8001", "--probes.strict", "--log.format=json",
+                        "--log.level", "debug", "--web.telemetry-path=/m"});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.options.listen_address, "127.0.0.1:9000");
+  EXPECT_EQ(r.options.netns_mode, NetnsMode::kAll);
+  EXPECT_EQ(r.options.ports_max, 7u);
+  EXPECT_EQ(r.options.track_ports, (std::vector<uint16_t>{22, 8000, 8001}));
+  EXPECT_TRUE(r.options.probes_strict);
+  EXPECT_EQ(r.options.log_format, LogFormat::kJson);
+  EXPECT_EQ(r.options.log_level, "debug");
+  EXPECT_EQ(r.options.telemetry_path, "/m");
+}
+
+TEST(OptionsTest, NetnsPathAndNegatedBool) {
+  const auto r = Parse({"--netns=/run/netns/x", "--probes.strict", "--no-probes.strict"});
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.options.netns_mode, NetnsMode::kPath);
+  EXPECT_EQ(r.options.netns_path, "/run/netns/x");
+  EXPECT_FALSE(r.options.probes_strict);
+}
+
+TEST(OptionsTest, BadInputGivesOneLineNamingTheFlag) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--bogus"}, "unknown flag --bogus"},
+      {{"--ports.max=0"}, "--ports.max=0"},
+      {{"--ports.max=512"}, "--ports.max=512"},
+      {{"--ports.max=abc"}, "--ports.max=abc"},
+      {{"--ports.track=22,x"}, "\"x\""},
+      {{"--netns=foo"}, "--netns=foo"},
+      {{"--log.level=loud"}, "--log.level=loud"},
+      {{"--log.format=xml"}, "--log.format=xml"},
+      {{"--web.telemetry-path=metrics"}, "--web.telemetry-path=metrics"},
+      {{"--web.listen-address"}, "needs a value"},
+      {{"stray"}, "unexpected argument \"stray\""},
+  };
+  for (const auto& [args, needle] : cases) {
+    const auto r = Parse(args);
+    EXPECT_FALSE(r.ok) << args[0];
+    EXPECT_NE(r.error.find(needle), std::string::npos) << r.error;
+    EXPECT_EQ(r.error.find('\n'), std::string::npos);
+  }
+}
+
+TEST(OptionsTest, HelpListsEveryFlag) {
+  const std::string usage = UsageText("socket_exporter");
+  for (const char* f : {"--web.listen-address", "--web.telemetry-path", "--netns", "--ports.track",
+                        "--ports.max", "--[no-]probes.strict", "--log.level", "--log.format",
+                        "--path.procfs", "--path.sysfs", "--version", "--help"}) {
+    EXPECT_NE(usage.find(f), std::string::npos) << f;
+  }
+}
+
+}  // namespace
+}  // namespace se

@@ -1,0 +1,51 @@
+#include "config/port_list.h"
+
+#include <gtest/gtest.h>
+
+namespace se {
+namespace {
+
+struct Case {
+  const char* text;
+  bool ok;
+  std::vector<uint16_t> ports;
+  const char* bad_token;
+};
+
+TEST(PortListTest, ParsesPortsAndRangesAndNamesBadTokens) {
+  const std::vector<Case> cases = {
+      {"", true, {}, nullptr},
+      {"22", true, {22}, nullptr},
+      {"80,22,80", true, {22, 80}, nullptr},
+      {"8000-8003, 1", true, {1, 8000, 8001, 8002, 8003}, nullptr},
+      {"65535", true, {65535}, nullptr},
+      {"0", false, {}, "\"0\""},
+      {"65536", false, {}, "\"65536\""},
+      {"22,http", false, {}, "\"http\""},
+      {"10-5", false, {}, "\"10-5\""},
+      {"22,,80", false, {}, "\"\""},
+      {"-5", false, {}, "\"-5\""},
+      {"1-2-3", false, {}, "\"1-2-3\""},
+  };
+  for (const auto& c : cases) {
+    std::vector<uint16_t> ports;
+    std::string error;
+    EXPECT_EQ(ParsePortList(c.text, &ports, &error), c.ok) << c.text;
+    if (c.ok) {
+      EXPECT_EQ(ports, c.ports) << c.text;
+    } else {
+      EXPECT_NE(error.find(std::string("bad token ") + c.bad_token), std::string::npos) << error;
+      EXPECT_EQ(error.find('\n'), std::string::npos);
+    }
+  }
+}
+
+TEST(PortListTest, FullRangeExpandsToEveryPort) {
+  std::vector<uint16_t> ports;
+  std::string error;
+  ASSERT_TRUE(ParsePortList("1-65535", &ports, &error));
+  EXPECT_EQ(ports.size(), 65535u);
+}
+
+}  // namespace
+}  // namespace se
