@@ -113,8 +113,16 @@ static __always_inline void on_connect_failed(const struct sock *sk)
 static __always_inline void on_accept(const struct sock *sk, __u64 now)
 {
 	struct se_sock *s = sock_get(sk, true);
-	__u32 slot = port_to_slot(local_port(sk), false);
-	struct se_port_counters *c = slot_counters(slot);
+	__u32 slot;
+	struct se_port_counters *c;
+
+	/* Simultaneous open: a connecting socket passes SYN_RECV too. */
+	if (s && s->dir == SE_DIR_OUTBOUND && !s->established) {
+		on_connect_done(sk, now);
+		return;
+	}
+	slot = port_to_slot(local_port(sk), false);
+	c = slot_counters(slot);
 
 	if (c)
 		SE_INC(c->accepts, 1);

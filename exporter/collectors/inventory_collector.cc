@@ -68,7 +68,7 @@ MetricFamily BuildListenerInfo(const InventorySnapshot& snap) {
   std::set<std::tuple<std::string, std::string, uint16_t, std::string>> unique;
   for (const auto& l : snap.listeners) unique.emplace(l.protocol, l.address, l.port, l.process);
   auto f = MakeFamily("socket_listener_info",
-                      "Listening TCP and unconnected bound UDP sockets, value always 1.",
+                      "Listening TCP sockets and bound unconnected UDP sockets with their owning process; always 1.",
                       MetricType::Gauge);
   for (const auto& [protocol, address, port, process] : unique) {
     AddGauge(&f,
