@@ -25,15 +25,16 @@ static __always_inline __u32 skb_tcp_dport(const struct sk_buff *skb)
 }
 
 /*
+ * The readers below take a tcp_sock from bpf_skc_to_tcp_sock(): plain BTF loads,
+ * no helper call per field.
+ *
  * Payload bytes sent: tcp_sock.bytes_sent counts data bytes including
  * retransmissions, bytes_retrans the retransmitted ones (both since v4.19,
  * commit ba113c3aa79a and fb31c9b9f6c8). SYN and FIN carry no payload.
  */
-static __always_inline __u64 tcp_payload_sent(const struct sock *sk)
+static __always_inline __u64 tcp_payload_sent(const struct tcp_sock *tp)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-
-	return BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	return tp->bytes_sent - tp->bytes_retrans;
 }
 
 /*
@@ -43,11 +44,10 @@ static __always_inline __u64 tcp_payload_sent(const struct sock *sk)
  * socket SOCK_DONE when that FIN arrives; sk_shutdown cannot tell, since
  * close() sets it too.
  */
-static __always_inline __u64 tcp_payload_received(const struct sock *sk)
+static __always_inline __u64 tcp_payload_received(const struct tcp_sock *tp)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	__u64 n = BPF_CORE_READ(tp, bytes_received);
-	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	__u64 n = tp->bytes_received;
+	unsigned long flags = tp->inet_conn.icsk_inet.sk.__sk_common.skc_flags;
 	int done_bit = bpf_core_enum_value(enum sock_flags, SOCK_DONE);
 
 	if (n && (flags & (1UL << (done_bit & 63))))

@@ -134,10 +134,11 @@ static __always_inline void on_accept(const struct sock *sk, __u64 now)
 	}
 }
 
-static __always_inline void on_close(const struct sock *sk, __u64 now)
+static __always_inline void on_close(const struct sock *sk)
 {
 	struct se_sock *s = sock_get(sk, false);
 	struct se_port_counters *c;
+	struct tcp_sock *tp;
 	__u8 dir;
 
 	if (!s || !s->established)
@@ -147,30 +148,30 @@ static __always_inline void on_close(const struct sock *sk, __u64 now)
 	c = slot_counters(s->slot);
 	if (!c)
 		return;
-	hist_add(&c->conn_duration[dir], now - s->start_ns);
-	SE_INC(c->bytes_sent[dir], tcp_payload_sent(sk));
-	SE_INC(c->bytes_received[dir], tcp_payload_received(sk));
+	hist_add(&c->conn_duration[dir], bpf_ktime_get_ns() - s->start_ns);
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (!tp)
+		return;
+	SE_INC(c->bytes_sent[dir], tcp_payload_sent(tp));
+	SE_INC(c->bytes_received[dir], tcp_payload_received(tp));
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 	     const int newstate)
 {
-	__u64 now;
-
 	if (sk->sk_protocol != IPPROTO_TCP || !in_scope(sk))
 		return 0;
-	now = bpf_ktime_get_ns();
 	switch (newstate) {
 	case TCP_SYN_SENT:
 		if (oldstate == TCP_CLOSE)
-			on_connect(sk, now);
+			on_connect(sk, bpf_ktime_get_ns());
 		break;
 	case TCP_ESTABLISHED:
 		if (oldstate == TCP_SYN_SENT)
-			on_connect_done(sk, now);
+			on_connect_done(sk, bpf_ktime_get_ns());
 		else if (oldstate == TCP_SYN_RECV)
-			on_accept(sk, now);
+			on_accept(sk, bpf_ktime_get_ns());
 		break;
 	case TCP_LISTEN:
 		port_to_slot(local_port(sk), true);
@@ -180,7 +181,7 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 		if (oldstate == TCP_SYN_SENT)
 			on_connect_failed(sk);
 		else
-			on_close(sk, now);
+			on_close(sk);
 		break;
 	}
 	return 0;

@@ -70,7 +70,7 @@ bool Daemon::Start(std::string* error) {
   routes.render_metrics = [this] { return RenderMetrics(); };
   routes.ready = [this] { return ready_.load(); };
   if (!http_.Start(options_.listen_address, std::move(routes), error)) return false;
-  if (!probe_->Attach(options_.probes_strict, error)) return false;
+  if (!probe_->Attach(options_.probes_strict, attach_, error)) return false;
   if (!probe_->AnyAttached()) {
     *error = "no BPF program could be attached (see the warnings above); the kernel needs BTF "
              "tracepoints (tp_btf), 5.5+";
@@ -82,6 +82,7 @@ bool Daemon::Start(std::string* error) {
 }
 
 std::string Daemon::RenderMetrics() {
+  std::lock_guard<std::mutex> lock(scrape_mu_);
   port_labels_.Set(probe_->SlotPorts());
   return prometheus::TextSerializer().Serialize(CollectAll(collectors_));
 }

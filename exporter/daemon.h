@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -9,10 +10,10 @@
 #include "config/options.h"
 #include "http/http_server.h"
 #include "port_labels.h"
+#include "probes/tcp_events_probe.h"
 
 namespace se {
 
-class TcpEventsProbe;
 class NetnsScope;
 class Inventory;
 
@@ -27,6 +28,9 @@ class Daemon {
   // Blocks until SIGTERM or SIGINT (which the caller has blocked in every thread).
   void WaitForShutdown();
   std::string RenderMetrics();
+  uint16_t http_port() const { return http_.port(); }
+  // Replaces how programs are attached (tests use it to make one probe fail).
+  void set_attach_fn(AttachFn attach) { attach_ = std::move(attach); }
 
  private:
   bool OpenProbes(std::string* error);
@@ -38,6 +42,8 @@ class Daemon {
   std::unique_ptr<TcpEventsProbe> probe_;
   PortLabels port_labels_;
   std::vector<NamedCollector> collectors_;
+  AttachFn attach_ = DefaultAttach();
+  std::mutex scrape_mu_;  // one scrape at a time: the inventory's sockets are not shared
   std::atomic<bool> ready_{false};
   HttpServer http_;  // last: stopped first, before what its handlers use goes away
 };

@@ -52,13 +52,14 @@ std::vector<MetricFamily> BuildAcceptQueues(const InventorySnapshot& snap,
     length[port] += l.accept_queue;
     limit[port] += l.accept_limit;
   }
-  auto f_length = MakeFamily("socket_tcp_accept_queue_length",
-                             "Connections waiting in TCP listeners' accept queues by port.",
-                             MetricType::Gauge);
+  auto f_length =
+      MakeFamily("socket_tcp_accept_queue_length",
+                 "Connections waiting in TCP listeners' accept queues by port.", MetricType::Gauge);
   auto f_limit = MakeFamily("socket_tcp_accept_queue_limit",
                             "Accept queue capacity (listen backlog) of TCP listeners by port.",
                             MetricType::Gauge);
-  for (const auto& [port, v] : length) AddGauge(&f_length, {{"port", port}}, static_cast<double>(v));
+  for (const auto& [port, v] : length)
+    AddGauge(&f_length, {{"port", port}}, static_cast<double>(v));
   for (const auto& [port, v] : limit) AddGauge(&f_limit, {{"port", port}}, static_cast<double>(v));
   return {f_length, f_limit};
 }
@@ -68,7 +69,8 @@ MetricFamily BuildListenerInfo(const InventorySnapshot& snap) {
   std::set<std::tuple<std::string, std::string, uint16_t, std::string>> unique;
   for (const auto& l : snap.listeners) unique.emplace(l.protocol, l.address, l.port, l.process);
   auto f = MakeFamily("socket_listener_info",
-                      "Listening TCP sockets and bound unconnected UDP sockets with their owning process; always 1.",
+                      "Listening TCP sockets and bound unconnected UDP sockets with their owning "
+                      "process; always 1.",
                       MetricType::Gauge);
   for (const auto& [protocol, address, port, process] : unique) {
     AddGauge(&f,

@@ -34,6 +34,28 @@ Listener ToListener(const SocketRecord& r, const ProcessTable& procs) {
   return l;
 }
 
+// Dumps one namespace: appends its listeners and counts its established connections.
+bool TakeNamespace(const NetnsHandle& ns, std::vector<SocketRecord>* listeners,
+                   std::vector<EstablishedCount>* counts, std::string* error) {
+  std::vector<SocketRecord> tcp;
+  std::vector<SocketRecord> udp;
+  for (int family : kFamilies) {
+    if (!ns.diag->Dump(Protocol::kTcp, family, kTcpMask, &tcp, error) ||
+        !ns.diag->Dump(Protocol::kUdp, family, kUdpMask, &udp, error)) {
+      *error = "netns " + std::to_string(ns.inode) + ": " + *error;
+      return false;
+    }
+  }
+  std::vector<SocketRecord> tcp_listeners;
+  std::vector<SocketRecord> established;
+  for (auto& r : tcp) (r.state == kTcpListen ? tcp_listeners : established).push_back(r);
+  CountEstablished(established, tcp_listeners, counts);
+  listeners->insert(listeners->end(), tcp_listeners.begin(), tcp_listeners.end());
+  for (const auto& r : udp) {
+    if (r.state == kTcpClose && r.local_port != 0) listeners->push_back(r);
+  }
+  return true;
+}
 }  // namespace
 
 bool Listener::operator==(const Listener& o) const { return Key(*this) == Key(o); }
@@ -69,28 +91,6 @@ void CountEstablished(const std::vector<SocketRecord>& established,
 
 Inventory::Inventory(NetnsScope* scope, std::string procfs)
     : scope_(scope), procfs_(std::move(procfs)) {}
-
-bool Inventory::TakeNamespace(const NetnsHandle& ns, std::vector<SocketRecord>* listeners,
-                              std::vector<EstablishedCount>* counts, std::string* error) {
-  std::vector<SocketRecord> tcp;
-  std::vector<SocketRecord> udp;
-  for (int family : kFamilies) {
-    if (!ns.diag->Dump(Protocol::kTcp, family, kTcpMask, &tcp, error) ||
-        !ns.diag->Dump(Protocol::kUdp, family, kUdpMask, &udp, error)) {
-      *error = "netns " + std::to_string(ns.inode) + ": " + *error;
-      return false;
-    }
-  }
-  std::vector<SocketRecord> tcp_listeners;
-  std::vector<SocketRecord> established;
-  for (auto& r : tcp) (r.state == kTcpListen ? tcp_listeners : established).push_back(r);
-  CountEstablished(established, tcp_listeners, counts);
-  listeners->insert(listeners->end(), tcp_listeners.begin(), tcp_listeners.end());
-  for (const auto& r : udp) {
-    if (r.state == kTcpClose && r.local_port != 0) listeners->push_back(r);
-  }
-  return true;
-}
 
 InventorySnapshot Inventory::Take() {
   std::lock_guard<std::mutex> lock(mu_);

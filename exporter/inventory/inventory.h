@@ -11,7 +11,6 @@
 namespace se {
 
 class NetnsScope;
-struct NetnsHandle;
 
 enum class Direction { kInbound, kOutbound };
 
@@ -38,7 +37,7 @@ struct EstablishedCount {
 };
 
 struct InventorySnapshot {
-  std::vector<Listener> listeners;          // sorted
+  std::vector<Listener> listeners;            // sorted
   std::vector<EstablishedCount> established;  // sorted by direction, then port
   bool ok = false;
   std::string error;  // one line when !ok
@@ -62,9 +61,6 @@ class Inventory {
   InventorySnapshot Take();
 
  private:
-  bool TakeNamespace(const NetnsHandle& ns, std::vector<SocketRecord>* listeners,
-                     std::vector<EstablishedCount>* counts, std::string* error);
-
   NetnsScope* scope_;
   std::string procfs_;
   std::mutex mu_;

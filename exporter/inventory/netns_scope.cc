@@ -120,6 +120,9 @@ void NetnsScope::RefreshAll() {
     if (it->second.target.fd >= 0) close(it->second.target.fd);
     it = entries_.erase(it);
   }
+  for (auto it = failed_.begin(); it != failed_.end();) {
+    it = found.count(*it) ? std::next(it) : failed_.erase(it);
+  }
   for (const auto& [inode, path] : found) {
     if (entries_.count(inode)) continue;
     NetnsTarget target{0, -1};
@@ -130,7 +133,7 @@ void NetnsScope::RefreshAll() {
       if (target.fd >= 0) close(target.fd);
       continue;
     }
-    if (!Add(target, &error))
+    if (!Add(target, &error) && failed_.insert(inode).second)
       log::Warn("cannot open sock_diag in network namespace",
                 {{"netns", std::to_string(inode)}, {"path", path}, {"error", error}});
   }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,7 +26,7 @@ struct NetnsHandle {
 };
 
 // The set of network namespaces the exporter inventories, with one cached sock_diag socket
-// per namespace.
+// per namespace. Not thread-safe: Inventory serializes its use.
 class NetnsScope {
  public:
   // kSelf: the process's own namespace; kPath: the namespace file at path; kAll: every
@@ -59,6 +60,7 @@ class NetnsScope {
   std::string procfs_;
   uint64_t inode_ = 0;
   std::map<uint64_t, Entry> entries_;  // by namespace inode
+  std::set<uint64_t> failed_;          // namespaces already warned about, to log once
 };
 
 // Opens path and checks it is a network namespace; returns the fd or -1 with *error set

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <algorithm>
 #include <cstring>
 #include <thread>
 
@@ -19,7 +18,7 @@ namespace se {
 namespace {
 
 constexpr size_t kRecvBufferSize = 64 * 1024;  // larger than any dump skb the kernel builds
-constexpr int kRecvTimeoutSeconds = 5;          // a scrape must not hang on a stuck dump
+constexpr int kRecvTimeoutSeconds = 5;         // a scrape must not hang on a stuck dump
 
 ParseStatus Fail(const std::string& error) {
   ParseStatus s;
@@ -51,7 +50,7 @@ ParseStatus ParseMessage(const nlmsghdr& h, const uint8_t* payload, size_t paylo
                          Protocol proto, std::vector<SocketRecord>* out) {
   ParseStatus s;
   if (h.nlmsg_type == NLMSG_DONE) {
-    // Since Linux 4.x the DONE payload carries the dump's final status.
+    // The DONE payload carries the dump's final status (the kernel's dump_done_errno).
     int32_t status = 0;
     if (payload_len >= sizeof(status)) std::memcpy(&status, payload, sizeof(status));
     if (status < 0) return Fail("sock_diag dump failed: " + ErrnoText(-status));
@@ -86,9 +85,8 @@ ParseStatus ParseInetDiagDump(const uint8_t* buf, size_t len, Protocol proto,
     std::memcpy(&h, buf + off, sizeof(h));
     if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > left)
       return Fail("sock_diag: truncated netlink message");
-    ParseStatus s = ParseMessage(h, buf + off + NLMSG_HDRLEN,
-                                 h.nlmsg_len - std::min<size_t>(h.nlmsg_len, NLMSG_HDRLEN), proto,
-                                 out);
+    ParseStatus s =
+        ParseMessage(h, buf + off + NLMSG_HDRLEN, h.nlmsg_len - NLMSG_HDRLEN, proto, out);
     if (!s.ok || s.done) return s;
     off += NLMSG_ALIGN(h.nlmsg_len);
   }
@@ -96,10 +94,9 @@ ParseStatus ParseInetDiagDump(const uint8_t* buf, size_t len, Protocol proto,
 }
 
 std::string FormatAddress(uint8_t family, const std::array<uint8_t, 16>& addr) {
-  char text[INET6_ADDRSTRLEN] = {};
-  const int af = family == AF_INET6 ? AF_INET6 : AF_INET;
   if (family != AF_INET && family != AF_INET6) return "";
-  if (!inet_ntop(af, addr.data(), text, sizeof(text))) return "";
+  char text[INET6_ADDRSTRLEN] = {};
+  if (!inet_ntop(family, addr.data(), text, sizeof(text))) return "";
   return text;
 }
 
@@ -134,8 +131,8 @@ std::unique_ptr<SockDiag> SockDiag::Open(int netns_fd, std::string* error) {
 
 SockDiag::~SockDiag() { close(fd_); }
 
-bool SockDiag::Dump(Protocol proto, int family, uint32_t state_mask,
-                    std::vector<SocketRecord>* out, std::string* error) {
+bool SockDiag::Dump(Protocol proto, int family, uint32_t state_mask, std::vector<SocketRecord>* out,
+                    std::string* error) {
   std::vector<uint8_t> buf(kRecvBufferSize);
   // Discard what a previously abandoned dump left queued, so replies cannot mix.
   for (int i = 0; i < 1024 && recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT) > 0; ++i) {

@@ -19,21 +19,21 @@ inline constexpr uint8_t kTcpListen = 10;
 // One socket as the kernel's inet_diag reports it.
 struct SocketRecord {
   Protocol protocol = Protocol::kTcp;
-  uint8_t family = 0;  // AF_INET or AF_INET6
-  uint8_t state = 0;   // kernel TCP state number
+  uint8_t family = 0;                     // AF_INET or AF_INET6
+  uint8_t state = 0;                      // kernel TCP state number
   std::array<uint8_t, 16> local_addr{};   // network order; IPv4 in the first 4 bytes
   std::array<uint8_t, 16> remote_addr{};  // network order; IPv4 in the first 4 bytes
   uint16_t local_port = 0;                // host order
   uint16_t remote_port = 0;               // host order
-  uint32_t rqueue = 0;  // LISTEN: accept queue length; otherwise bytes unread
+  uint32_t rqueue = 0;                    // LISTEN: accept queue length; otherwise bytes unread
   uint32_t wqueue = 0;  // LISTEN: accept queue limit (backlog); otherwise bytes unsent
   uint64_t inode = 0;
 };
 
 // Outcome of parsing one buffer of a dump reply.
 struct ParseStatus {
-  bool ok = true;      // false: error holds one line
-  bool done = false;   // NLMSG_DONE seen: the dump is complete
+  bool ok = true;     // false: error holds one line
+  bool done = false;  // NLMSG_DONE seen: the dump is complete
   std::string error;
 };
 

@@ -29,6 +29,10 @@ void AddCounters(se_port_counters* sum, const se_port_counters& c) {
 
 }  // namespace
 
+AttachFn DefaultAttach() {
+  return [](bpf_program* prog, const std::string&) { return bpf_program__attach(prog); };
+}
+
 TcpEventsProbe::TcpEventsProbe(tcp_events* skel, const TcpEventsConfig& config)
     : skel_(skel), config_(config), num_cpus_(libbpf_num_possible_cpus()) {}
 
@@ -73,17 +77,18 @@ void TcpEventsProbe::TrackPort(uint16_t port, bool listening) {
   bpf_map_update_elem(fd, &key, &value, BPF_ANY);
 }
 
-bool TcpEventsProbe::Attach(bool strict, std::string* error) {
+bool TcpEventsProbe::Attach(bool strict, const AttachFn& attach, std::string* error) {
   bool ok = true;
   ForEachProgram(skel_, [&](const char* probe, bpf_program* prog, bpf_link** link) {
     if (!ok) return;
-    *link = bpf_program__attach(prog);
+    errno = 0;
+    *link = attach(prog, probe);
     if (*link) {
       log::Info("probe attached", {{"probe", probe}});
       return;
     }
     *link = nullptr;
-    const std::string why = std::strerror(errno);
+    const std::string why = std::strerror(errno ? errno : EINVAL);
     if (strict) {
       *error = std::string("probe ") + probe + " failed to attach: " + why +
                " (drop --probes.strict to serve without it)";

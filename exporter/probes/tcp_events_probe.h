@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +9,8 @@
 #include "socket_exporter.h"
 
 struct tcp_events;
+struct bpf_program;
+struct bpf_link;
 
 namespace se {
 
@@ -19,6 +22,11 @@ struct ProgramStats {
   uint64_t run_time_ns = 0;    // idem
   uint64_t missed_events = 0;  // runs the kernel skipped (recursion misses)
 };
+
+// Attaches one program; returns nullptr with errno set on failure. The default calls
+// bpf_program__attach; tests substitute one that fails for a chosen probe.
+using AttachFn = std::function<bpf_link*(bpf_program* prog, const std::string& probe)>;
+AttachFn DefaultAttach();
 
 struct TcpEventsConfig {
   uint32_t netns_ino = 0;  // 0: every namespace
@@ -41,7 +49,7 @@ class TcpEventsProbe {
 
   // Attaches every program; returns false with *error naming the first failure if
   // strict, otherwise logs failures and keeps the ones that attached.
-  bool Attach(bool strict, std::string* error);
+  bool Attach(bool strict, const AttachFn& attach, std::string* error);
   bool AnyAttached() const;
 
   // Counters summed over CPUs, indexed by slot (size max_slots).

@@ -31,9 +31,9 @@ InventorySnapshot Sample() {
       {"udp", "::ffff:127.0.0.1", 9002, "", 0, 0},
   };
   s.established = {
-      {Direction::kInbound, 22, 2},       {Direction::kInbound, 9000, 1},
-      {Direction::kInbound, 9001, 4},     {Direction::kOutbound, 443, 3},
-      {Direction::kOutbound, 5432, 2},    {Direction::kOutbound, 6379, 1},
+      {Direction::kInbound, 22, 2},    {Direction::kInbound, 9000, 1},
+      {Direction::kInbound, 9001, 4},  {Direction::kOutbound, 443, 3},
+      {Direction::kOutbound, 5432, 2}, {Direction::kOutbound, 6379, 1},
   };
   return s;
 }
@@ -46,36 +46,41 @@ TEST(BuildInventoryFamilies, ExactFamiliesWithUntrackedPortsSummedIntoOther) {
   const auto families = BuildInventoryFamilies(Sample(), Tracked);
   ASSERT_EQ(families.size(), 4u);
   for (const auto& f : families) EXPECT_EQ(f.type, prometheus::MetricType::Gauge) << f.name;
-  EXPECT_EQ(Text(families),
-            "# HELP socket_tcp_established TCP connections in ESTABLISHED state by direction and "
-            "service port.\n"
-            "# TYPE socket_tcp_established gauge\n"
-            "socket_tcp_established{direction=\"inbound\",port=\"22\"} 2\n"
-            "socket_tcp_established{direction=\"inbound\",port=\"other\"} 5\n"
-            "socket_tcp_established{direction=\"outbound\",port=\"443\"} 3\n"
-            "socket_tcp_established{direction=\"outbound\",port=\"other\"} 3\n"
-            "# HELP socket_tcp_accept_queue_length Connections waiting in TCP listeners' accept "
-            "queues by port.\n"
-            "# TYPE socket_tcp_accept_queue_length gauge\n"
-            "socket_tcp_accept_queue_length{port=\"22\"} 1\n"
-            "socket_tcp_accept_queue_length{port=\"8080\"} 3\n"
-            "socket_tcp_accept_queue_length{port=\"other\"} 5\n"
-            "# HELP socket_tcp_accept_queue_limit Accept queue capacity (listen backlog) of TCP "
-            "listeners by port.\n"
-            "# TYPE socket_tcp_accept_queue_limit gauge\n"
-            "socket_tcp_accept_queue_limit{port=\"22\"} 256\n"
-            "socket_tcp_accept_queue_limit{port=\"8080\"} 1022\n"
-            "socket_tcp_accept_queue_limit{port=\"other\"} 9\n"
-            "# HELP socket_listener_info Listening TCP sockets and bound unconnected UDP sockets "
-            "with their owning process; always 1.\n"
-            "# TYPE socket_listener_info gauge\n"
-            "socket_listener_info{protocol=\"tcp\",address=\"0.0.0.0\",port=\"22\",process=\"sshd\"} 1\n"
-            "socket_listener_info{protocol=\"tcp\",address=\"0.0.0.0\",port=\"8080\",process=\"nginx\"} 1\n"
-            "socket_listener_info{protocol=\"tcp\",address=\"127.0.0.1\",port=\"9000\",process=\"app\"} 1\n"
-            "socket_listener_info{protocol=\"tcp\",address=\"127.0.0.1\",port=\"9001\",process=\"app\"} 1\n"
-            "socket_listener_info{protocol=\"tcp\",address=\"::\",port=\"22\",process=\"sshd\"} 1\n"
-            "socket_listener_info{protocol=\"udp\",address=\"0.0.0.0\",port=\"53\",process=\"dnsd\"} 1\n"
-            "socket_listener_info{protocol=\"udp\",address=\"::ffff:127.0.0.1\",port=\"9002\",process=\"\"} 1\n");
+  EXPECT_EQ(
+      Text(families),
+      "# HELP socket_tcp_established TCP connections in ESTABLISHED state by direction and "
+      "service port.\n"
+      "# TYPE socket_tcp_established gauge\n"
+      "socket_tcp_established{direction=\"inbound\",port=\"22\"} 2\n"
+      "socket_tcp_established{direction=\"inbound\",port=\"other\"} 5\n"
+      "socket_tcp_established{direction=\"outbound\",port=\"443\"} 3\n"
+      "socket_tcp_established{direction=\"outbound\",port=\"other\"} 3\n"
+      "# HELP socket_tcp_accept_queue_length Connections waiting in TCP listeners' accept "
+      "queues by port.\n"
+      "# TYPE socket_tcp_accept_queue_length gauge\n"
+      "socket_tcp_accept_queue_length{port=\"22\"} 1\n"
+      "socket_tcp_accept_queue_length{port=\"8080\"} 3\n"
+      "socket_tcp_accept_queue_length{port=\"other\"} 5\n"
+      "# HELP socket_tcp_accept_queue_limit Accept queue capacity (listen backlog) of TCP "
+      "listeners by port.\n"
+      "# TYPE socket_tcp_accept_queue_limit gauge\n"
+      "socket_tcp_accept_queue_limit{port=\"22\"} 256\n"
+      "socket_tcp_accept_queue_limit{port=\"8080\"} 1022\n"
+      "socket_tcp_accept_queue_limit{port=\"other\"} 9\n"
+      "# HELP socket_listener_info Listening TCP sockets and bound unconnected UDP sockets "
+      "with their owning process; always 1.\n"
+      "# TYPE socket_listener_info gauge\n"
+      "socket_listener_info{protocol=\"tcp\",address=\"0.0.0.0\",port=\"22\",process=\"sshd\"} 1\n"
+      "socket_listener_info{protocol=\"tcp\",address=\"0.0.0.0\",port=\"8080\",process=\"nginx\"} "
+      "1\n"
+      "socket_listener_info{protocol=\"tcp\",address=\"127.0.0.1\",port=\"9000\",process=\"app\"} "
+      "1\n"
+      "socket_listener_info{protocol=\"tcp\",address=\"127.0.0.1\",port=\"9001\",process=\"app\"} "
+      "1\n"
+      "socket_listener_info{protocol=\"tcp\",address=\"::\",port=\"22\",process=\"sshd\"} 1\n"
+      "socket_listener_info{protocol=\"udp\",address=\"0.0.0.0\",port=\"53\",process=\"dnsd\"} 1\n"
+      "socket_listener_info{protocol=\"udp\",address=\"::ffff:127.0.0.1\",port=\"9002\",process="
+      "\"\"} 1\n");
 }
 
 TEST(BuildInventoryFamilies, EmptySnapshotStillDeclaresEveryFamily) {
@@ -87,10 +92,9 @@ TEST(BuildInventoryFamilies, EmptySnapshotStillDeclaresEveryFamily) {
     names.push_back(f.name);
     EXPECT_TRUE(f.metric.empty()) << f.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"socket_tcp_established",
-                                             "socket_tcp_accept_queue_length",
-                                             "socket_tcp_accept_queue_limit",
-                                             "socket_listener_info"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"socket_tcp_established", "socket_tcp_accept_queue_length",
+                                      "socket_tcp_accept_queue_limit", "socket_listener_info"}));
 }
 
 TEST(BuildInventoryFamilies, FailedSnapshotEmitsNothing) {
@@ -103,8 +107,8 @@ TEST(BuildInventoryFamilies, FailedSnapshotEmitsNothing) {
 TEST(BuildInventoryFamilies, PortLabelsSortNumericallyWithOtherLast) {
   InventorySnapshot s;
   s.ok = true;
-  s.established = {{Direction::kOutbound, 10000, 1}, {Direction::kOutbound, 9, 1},
-                   {Direction::kOutbound, 1, 1}};
+  s.established = {
+      {Direction::kOutbound, 10000, 1}, {Direction::kOutbound, 9, 1}, {Direction::kOutbound, 1, 1}};
   auto label = [](uint16_t p) { return p == 1 ? std::string("other") : std::to_string(p); };
   const auto families = BuildInventoryFamilies(s, label);
   std::vector<std::string> ports;

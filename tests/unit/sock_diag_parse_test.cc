@@ -3,9 +3,12 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <stdlib.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -22,7 +25,7 @@ void AppendMessage(Bytes* buf, uint16_t type, uint16_t flags, const Bytes& paylo
                    int64_t len_override = -1) {
   nlmsghdr h{};
   h.nlmsg_len = len_override >= 0 ? static_cast<uint32_t>(len_override)
-                                   : static_cast<uint32_t>(NLMSG_HDRLEN + payload.size());
+                                  : static_cast<uint32_t>(NLMSG_HDRLEN + payload.size());
   h.nlmsg_type = type;
   h.nlmsg_flags = flags;
   const auto* p = reinterpret_cast<const uint8_t*>(&h);
@@ -44,8 +47,8 @@ Bytes ErrorPayload(int32_t err) {
 }
 
 // An inet_diag_msg written byte by byte at the kernel ABI's offsets.
-Bytes DiagPayload(uint8_t family, uint8_t state, const Bytes& src, uint16_t sport,
-                  const Bytes& dst, uint16_t dport, uint32_t rq, uint32_t wq, uint32_t inode) {
+Bytes DiagPayload(uint8_t family, uint8_t state, const Bytes& src, uint16_t sport, const Bytes& dst,
+                  uint16_t dport, uint32_t rq, uint32_t wq, uint32_t inode) {
   Bytes b(72, 0);
   b[0] = family;
   b[1] = state;
@@ -71,15 +74,15 @@ struct ParseCase {
   Bytes buf;
   bool ok;
   bool done;
-  std::string error_part;                 // substring of the error when !ok
-  std::vector<std::string> records;       // Describe() of each expected record
+  std::string error_part;            // substring of the error when !ok
+  std::vector<std::string> records;  // Describe() of each expected record
 };
 
 std::string Describe(const SocketRecord& r) {
   return FormatAddress(r.family, r.local_addr) + "|" + std::to_string(r.local_port) + ">" +
          FormatAddress(r.family, r.remote_addr) + "|" + std::to_string(r.remote_port) + "|" +
-         std::to_string(r.state) + "|" + std::to_string(r.rqueue) + "|" +
-         std::to_string(r.wqueue) + "|" + std::to_string(r.inode);
+         std::to_string(r.state) + "|" + std::to_string(r.rqueue) + "|" + std::to_string(r.wqueue) +
+         "|" + std::to_string(r.inode);
 }
 
 std::vector<ParseCase> Cases() {
@@ -131,7 +134,8 @@ std::vector<ParseCase> Cases() {
   add("Empty", {}, true, false, "", {});
   add("TruncatedHeader", Bytes(10, 0), false, false, "truncated netlink header", {});
   b.clear();
-  AppendMessage(&b, SOCK_DIAG_BY_FAMILY, 0, DiagPayload(AF_INET, 10, kV4Any, 1, kV4Any, 0, 0, 0, 1));
+  AppendMessage(&b, SOCK_DIAG_BY_FAMILY, 0,
+                DiagPayload(AF_INET, 10, kV4Any, 1, kV4Any, 0, 0, 0, 1));
   b.resize(50);
   add("TruncatedMessage", b, false, false, "truncated netlink message", {});
   b.clear();
@@ -202,6 +206,46 @@ TEST(ParseSocketLink, AcceptsOnlySocketTargets) {
   EXPECT_EQ(parse("socket:[123"), 0u);
   EXPECT_EQ(parse("pipe:[12345]"), 0u);
   EXPECT_EQ(parse("/dev/null"), 0u);
+}
+
+// A hand-made procfs: pid dirs with fd symlinks and comm files.
+class FakeProcfs {
+ public:
+  FakeProcfs() {
+    char tmpl[] = "/tmp/se-procfs-XXXXXX";
+    root_ = mkdtemp(tmpl);
+  }
+  ~FakeProcfs() { std::filesystem::remove_all(root_); }
+  void AddProcess(const std::string& pid, const std::string& comm,
+                  const std::vector<std::string>& fd_targets) {
+    std::filesystem::create_directories(root_ + "/" + pid + "/fd");
+    std::ofstream(root_ + "/" + pid + "/comm") << comm << "\n";
+    for (size_t i = 0; i < fd_targets.size(); ++i)
+      std::filesystem::create_symlink(fd_targets[i],
+                                      root_ + "/" + pid + "/fd/" + std::to_string(i));
+  }
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+TEST(ProcessTable, MapsSocketInodesToTheLowestPidsCommand) {
+  FakeProcfs proc;
+  proc.AddProcess("1200", "worker", {"socket:[555]", "/dev/null", "socket:[777]"});
+  proc.AddProcess("45", "master", {"pipe:[9]", "socket:[555]"});
+  proc.AddProcess("self", "ignored", {"socket:[999]"});
+  std::filesystem::create_directories(proc.root() + "/77/fd");  // exited: no comm, no fds
+  const ProcessTable table = ProcessTable::Scan(proc.root());
+  EXPECT_EQ(table.CommandFor(555), "master");
+  EXPECT_EQ(table.CommandFor(777), "worker");
+  EXPECT_EQ(table.CommandFor(999), "");
+  EXPECT_EQ(table.CommandFor(1), "");
+  EXPECT_EQ(table.size(), 2u);
+}
+
+TEST(ProcessTable, MissingProcfsIsEmpty) {
+  EXPECT_EQ(ProcessTable::Scan("/nonexistent-procfs").size(), 0u);
 }
 
 }  // namespace

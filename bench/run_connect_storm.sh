@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# Overhead of socket_exporter on a loopback connect/accept/close storm.
+#
+# Interleaved A/B rounds inside a private network namespace:
+#   A = connect_storm with no exporter running
+#   B = connect_storm with the exporter attached and scoped to that namespace
+# The A/B order alternates every round so slow drift of the machine cancels.
+# A second phase turns on kernel.bpf_stats_enabled (restored afterwards) and
+# reads the per-program run count and run time from the exporter's metrics.
+#
+# Needs root. Builds nothing: pass the built binaries (defaults: build/).
+set -euo pipefail
+shopt -s inherit_errexit
+
+usage() {
+  cat <<EOF
+usage: $0 [options]
+  --exporter PATH     socket_exporter binary (default: build/socket_exporter)
+  --storm PATH        connect_storm binary (default: build/bench/connect_storm)
+  --rounds N          interleaved A/B rounds (default: 12)
+  --connections N     connections per storm (default: 20000)
+  --threads K         client threads of the storm (default: 1)
+  --port P            storm listening port (default: 8080)
+  --listen HOST:PORT  exporter listen address (default: 127.0.0.1:19976)
+  --keep-time-wait    keep the namespace's default TIME_WAIT table instead of
+                      disabling it (see docs/benchmarks.md)
+  --settle SECONDS    idle gap between storms; the exporter starts and stops
+                      inside it (default: 4)
+  --markdown FILE     also write the summary as a markdown fragment to FILE
+EOF
+}
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+EXPORTER=$ROOT/build/socket_exporter
+STORM=$ROOT/build/bench/connect_storm
+ROUNDS=12
+CONNECTIONS=20000
+THREADS=1
+PORT=8080
+LISTEN=127.0.0.1:19976
+KEEP_TIME_WAIT=0
+MARKDOWN=
+SETTLE=4 # idle seconds between the end of one storm and the start of the next
+READY_TIMEOUT_TENTHS=300 # 30 s
+STOP_TIMEOUT_TENTHS=100  # 10 s
+
+while (($#)); do
+  case $1 in
+    --exporter) EXPORTER=$2; shift 2 ;;
+    --storm) STORM=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --connections) CONNECTIONS=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --port) PORT=$2; shift 2 ;;
+    --listen) LISTEN=$2; shift 2 ;;
+    --keep-time-wait) KEEP_TIME_WAIT=1; shift ;;
+    --settle) SETTLE=$2; shift 2 ;;
+    --markdown) MARKDOWN=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+for bin in "$EXPORTER" "$STORM"; do
+  [[ -x $bin ]] || { echo "not executable: $bin (build first)" >&2; exit 2; }
+done
+[[ $(id -u) == 0 ]] || { echo "needs root (network namespaces, BPF)" >&2; exit 2; }
+if ss -Hltn "sport = :${LISTEN##*:}" | grep -q .; then
+  echo "port ${LISTEN##*:} is in use; pick another with --listen" >&2
+  exit 2
+fi
+
+NS=se-bench-$$
+URL=http://$LISTEN
+EXPORTER_PID=
+EXPORTER_LOG=$(mktemp)
+STATS_PREV=
+WORK=$(mktemp -d)
+LAST_STORM_END=$(date +%s.%N)
+STORM_CONNS=0 STORM_SECS=0 STORM_CPS=0
+
+cleanup() {
+  stop_exporter || true
+  if [[ -n $STATS_PREV ]]; then sysctl -qw kernel.bpf_stats_enabled="$STATS_PREV" || true; fi
+  ip netns del "$NS" 2>/dev/null || true
+  rm -rf "$WORK" "$EXPORTER_LOG"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+setup_netns() {
+  ip netns add "$NS"
+  ip netns exec "$NS" ip link set lo up
+  if ((!KEEP_TIME_WAIT)); then
+    # No TIME_WAIT sockets: every storm starts from the same empty table and
+    # no timer work from earlier storms runs during later ones.
+    ip netns exec "$NS" sysctl -qw net.ipv4.tcp_max_tw_buckets=0
+  fi
+}
+
+start_exporter() {
+  "$EXPORTER" --web.listen-address="$LISTEN" --netns="/run/netns/$NS" >"$EXPORTER_LOG" 2>&1 &
+  EXPORTER_PID=$!
+  local i code
+  for ((i = 0; i < READY_TIMEOUT_TENTHS; i++)); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/-/ready" || true)
+    [[ $code == 200 ]] && return 0
+    if ! kill -0 "$EXPORTER_PID" 2>/dev/null; then
+      echo "exporter exited before it was ready; its log:" >&2
+      cat "$EXPORTER_LOG" >&2
+      EXPORTER_PID=
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "exporter not ready after $((READY_TIMEOUT_TENTHS / 10)) s (last status $code); its log:" >&2
+  cat "$EXPORTER_LOG" >&2
+  return 1
+}
+
+# SIGTERM, then a bounded wait; SIGKILL and fail if it does not exit.
+stop_exporter() {
+  [[ -n $EXPORTER_PID ]] || return 0
+  local pid=$EXPORTER_PID i rc=0
+  EXPORTER_PID=
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < STOP_TIMEOUT_TENTHS; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "exporter $pid ignored SIGTERM for $((STOP_TIMEOUT_TENTHS / 10)) s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    return 1
+  fi
+  wait "$pid" || rc=$?
+  if ((rc != 0)); then
+    echo "exporter exited with status $rc after SIGTERM; its log:" >&2
+    cat "$EXPORTER_LOG" >&2
+    return 1
+  fi
+}
+
+# Sleeps until SETTLE seconds have passed since the previous storm ended, so
+# every storm follows the same idle gap whether or not the exporter was
+# stopped or started inside it.
+settle() {
+  local now left
+  now=$(date +%s.%N)
+  left=$(awk -v n="$now" -v e="$LAST_STORM_END" -v s="$SETTLE" 'BEGIN { l = e + s - n; print (l > 0 ? l : 0) }')
+  if [[ $left == 0 ]]; then echo "warning: gap before storm exceeded --settle $SETTLE s" >&2; fi
+  sleep "$left"
+}
+
+# One storm; sets STORM_CONNS, STORM_SECS and STORM_CPS.
+run_storm() {
+  local line
+  settle
+  line=$(ip netns exec "$NS" "$STORM" --connections="$CONNECTIONS" --threads="$THREADS" --port="$PORT")
+  LAST_STORM_END=$(date +%s.%N)
+  read -r STORM_CONNS STORM_SECS STORM_CPS <<<"$(echo "$line" |
+    sed -E 's/connections=([0-9]+) seconds=([0-9.]+) cps=([0-9.]+)/\1 \2 \3/')"
+}
+
+# Value of one sample of the exporter's metrics; 0 if absent.
+metric() {
+  curl -sf "$URL/metrics" | awk -v m="$1" -v l="$2" '$1 == m l { v = $2 } END { print v + 0 }'
+}
+
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan";
+    else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Runs arm A or B; appends "cps counted" to $WORK/$1.
+run_arm() {
+  local arm=$1 counted=-
+  if [[ $arm == B ]]; then start_exporter; fi
+  run_storm
+  if [[ $arm == B ]]; then
+    counted=$(metric socket_tcp_accepts_total "{port=\"$PORT\"}")
+    stop_exporter
+  fi
+  echo "$STORM_CPS $STORM_CONNS $STORM_SECS $counted" >>"$WORK/$arm"
+}
+
+run_rounds() {
+  local r order arm
+  : >"$WORK/A"
+  : >"$WORK/B"
+  run_storm # warm-up, not counted
+  printf '%-6s %-6s %10s %10s %8s %16s\n' round order "A cps" "B cps" "B/A" "B accepts seen" | tee "$WORK/table"
+  for ((r = 1; r <= ROUNDS; r++)); do
+    if ((r % 2)); then order=AB; else order=BA; fi
+    for arm in ${order:0:1} ${order:1:1}; do run_arm "$arm"; done
+    local a b counted ratio
+    a=$(tail -n1 "$WORK/A" | cut -d' ' -f1)
+    read -r b _ _ counted < <(tail -n1 "$WORK/B")
+    ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')
+    echo "$ratio" >>"$WORK/ratios"
+    printf '%-6s %-6s %10s %10s %8s %16s\n' "$r" "$order" "$a" "$b" "$ratio" "$counted" | tee -a "$WORK/table"
+  done
+}
+
+# Phase 2: per-program cost from kernel.bpf_stats_enabled, as deltas over one storm.
+run_stats_phase() {
+  STATS_PREV=$(sysctl -n kernel.bpf_stats_enabled)
+  sysctl -qw kernel.bpf_stats_enabled=1
+  start_exporter
+  local probes="inet_sock_set_state tcp_send_reset tcp_receive_reset" p conns
+  curl -sf "$URL/metrics" >"$WORK/before"
+  run_storm
+  conns=$STORM_CONNS
+  curl -sf "$URL/metrics" >"$WORK/after"
+  stop_exporter
+  sysctl -qw kernel.bpf_stats_enabled="$STATS_PREV"
+  STATS_PREV=
+  printf '%-22s %12s %10s %14s\n' probe runs ns/run runs/conn | tee "$WORK/stats"
+  for p in $probes; do
+    awk -v p="$p" -v c="$conns" -f - "$WORK/before" "$WORK/after" <<'EOF' | tee -a "$WORK/stats"
+FNR == 1 { file++ }
+$1 == "socket_exporter_bpf_program_runs_total{probe=\"" p "\"}" { runs[file] = $2 }
+$1 == "socket_exporter_bpf_program_run_seconds_total{probe=\"" p "\"}" { secs[file] = $2 }
+END {
+  n = runs[2] - runs[1]; s = secs[2] - secs[1]
+  printf "%-22s %12d %10s %14.2f\n", p, n, (n > 0 ? sprintf("%.0f", s / n * 1e9) : "-"), n / c
+}
+EOF
+  done
+  echo "$conns" >"$WORK/stats_connections"
+}
+
+summary() {
+  local ma mb mr
+  ma=$(cut -d' ' -f1 "$WORK/A" | median)
+  mb=$(cut -d' ' -f1 "$WORK/B" | median)
+  mr=$(median <"$WORK/ratios")
+  local min max
+  min=$(sort -g "$WORK/ratios" | head -n1)
+  max=$(sort -g "$WORK/ratios" | tail -n1)
+  echo
+  echo "median cps A (no exporter): $ma"
+  echo "median cps B (exporter):    $mb"
+  echo "B/A of medians:             $(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.3f", b / a }')"
+  echo "median of per-round B/A:    $mr (min $min, max $max; target >= 0.97)"
+  echo "$ma $mb $mr $min $max" >"$WORK/medians"
+}
+
+machine() {
+  echo "nproc=$(nproc) kernel=$(uname -r) cpu=\"$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)\""
+}
+
+write_markdown() {
+  local ma mb mr min max
+  read -r ma mb mr min max <"$WORK/medians"
+  {
+    echo "Machine: \`$(machine)\`, $ROUNDS rounds of $CONNECTIONS connections, $THREADS client thread(s)."
+    echo
+    echo "| round | order | A cps | B cps | B/A | B accepts seen |"
+    echo "| ---: | :---: | ---: | ---: | ---: | ---: |"
+    tail -n +2 "$WORK/table" | awk '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+    echo
+    echo "| | value |"
+    echo "| --- | ---: |"
+    echo "| median cps A (no exporter) | $ma |"
+    echo "| median cps B (exporter attached) | $mb |"
+    echo "| median of per-round B/A | $mr (min $min, max $max) |"
+    echo
+    echo "Per-program cost, one storm of $(cat "$WORK/stats_connections") connections with \`kernel.bpf_stats_enabled=1\`:"
+    echo
+    echo "| probe | runs | ns/run | runs/connection |"
+    echo "| --- | ---: | ---: | ---: |"
+    tail -n +2 "$WORK/stats" | awk '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }'
+  } >"$MARKDOWN"
+  echo "markdown written to $MARKDOWN"
+}
+
+main() {
+  echo "$(machine) rounds=$ROUNDS connections=$CONNECTIONS threads=$THREADS netns=$NS"
+  setup_netns
+  run_rounds
+  summary
+  echo
+  run_stats_phase
+  if [[ -n $MARKDOWN ]]; then write_markdown; fi
+}
+
+main
