@@ -77,7 +77,7 @@ EXPORTER_LOG=$(mktemp)
 STATS_PREV=
 WORK=$(mktemp -d)
 LAST_STORM_END=$(date +%s.%N)
-STORM_CONNS=0 STORM_SECS=0 STORM_CPS=0
+STORM_CONNS=0 STORM_SECS=0 STORM_CPS=0 STORM_PSI=0
 
 cleanup() {
   stop_exporter || true
@@ -153,12 +153,22 @@ settle() {
   sleep "$left"
 }
 
-# One storm; sets STORM_CONNS, STORM_SECS and STORM_CPS.
+# Microseconds some task waited for a CPU since boot (PSI); 0 without PSI.
+cpu_stall_us() {
+  awk '/^some/ { sub("total=", "", $5); t = $5 } END { print t + 0 }' /proc/pressure/cpu 2>/dev/null || echo 0
+}
+
+# One storm; sets STORM_CONNS, STORM_SECS, STORM_CPS and STORM_PSI (share of
+# the storm's wall time during which some task waited for a CPU, in %).
 run_storm() {
-  local line
+  local line start stall
   settle
+  start=$(date +%s.%N)
+  stall=$(cpu_stall_us)
   line=$(ip netns exec "$NS" "$STORM" --connections="$CONNECTIONS" --threads="$THREADS" --port="$PORT")
   LAST_STORM_END=$(date +%s.%N)
+  STORM_PSI=$(awk -v s="$start" -v e="$LAST_STORM_END" -v a="$stall" -v b="$(cpu_stall_us)" \
+    'BEGIN { printf "%.0f", (b - a) / ((e - s) * 1e4) }')
   read -r STORM_CONNS STORM_SECS STORM_CPS <<<"$(echo "$line" |
     sed -E 's/connections=([0-9]+) seconds=([0-9.]+) cps=([0-9.]+)/\1 \2 \3/')"
 }
@@ -182,24 +192,27 @@ run_arm() {
     counted=$(metric socket_tcp_accepts_total "{port=\"$PORT\"}")
     stop_exporter
   fi
-  echo "$STORM_CPS $STORM_CONNS $STORM_SECS $counted" >>"$WORK/$arm"
+  echo "$STORM_CPS $STORM_PSI $STORM_SECS $counted" >>"$WORK/$arm"
 }
 
+ROW='%-6s %-6s %9s %9s %9s %9s %7s %15s\n'
+
 run_rounds() {
-  local r order arm
+  local r order arm a pa b pb counted ratio
   : >"$WORK/A"
   : >"$WORK/B"
   run_storm # warm-up, not counted
-  printf '%-6s %-6s %10s %10s %8s %16s\n' round order "A cps" "B cps" "B/A" "B accepts seen" | tee "$WORK/table"
+  # shellcheck disable=SC2059
+  printf "$ROW" round order "A cps" "A stall%" "B cps" "B stall%" "B/A" "B accepts seen" | tee "$WORK/table"
   for ((r = 1; r <= ROUNDS; r++)); do
     if ((r % 2)); then order=AB; else order=BA; fi
     for arm in ${order:0:1} ${order:1:1}; do run_arm "$arm"; done
-    local a b counted ratio
-    a=$(tail -n1 "$WORK/A" | cut -d' ' -f1)
-    read -r b _ _ counted < <(tail -n1 "$WORK/B")
+    read -r a pa _ _ < <(tail -n1 "$WORK/A")
+    read -r b pb _ counted < <(tail -n1 "$WORK/B")
     ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')
-    echo "$ratio" >>"$WORK/ratios"
-    printf '%-6s %-6s %10s %10s %8s %16s\n' "$r" "$order" "$a" "$b" "$ratio" "$counted" | tee -a "$WORK/table"
+    echo "$ratio $order $pa $pb" >>"$WORK/ratios"
+    # shellcheck disable=SC2059
+    printf "$ROW" "$r" "$order" "$a" "$pa" "$b" "$pb" "$ratio" "$counted" | tee -a "$WORK/table"
   done
 }
 
@@ -257,9 +270,9 @@ write_markdown() {
   {
     echo "Machine: \`$(machine)\`, $ROUNDS rounds of $CONNECTIONS connections, $THREADS client thread(s)."
     echo
-    echo "| round | order | A cps | B cps | B/A | B accepts seen |"
-    echo "| ---: | :---: | ---: | ---: | ---: | ---: |"
-    tail -n +2 "$WORK/table" | awk '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+    echo "| round | order | A cps | A stall % | B cps | B stall % | B/A | B accepts seen |"
+    echo "| ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    tail -n +2 "$WORK/table" | awk '{ $1 = $1; gsub(" ", " | "); print "| " $0 " |" }'
     echo
     echo "| | value |"
     echo "| --- | ---: |"

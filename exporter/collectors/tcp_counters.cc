@@ -16,12 +16,6 @@ const char* const kDirections[SE_DIR_COUNT] = {"inbound", "outbound"};
 const char* const kFailures[SE_FAIL_COUNT] = {"refused", "timeout", "unreachable", "other"};
 const char* const kResetReasons[SE_RST_REASON_COUNT] = {"no_socket", "other"};
 
-void Add(se_port_counters* sum, const se_port_counters& c) {
-  auto* s = reinterpret_cast<uint64_t*>(sum);
-  const auto* v = reinterpret_cast<const uint64_t*>(&c);
-  for (size_t i = 0; i < sizeof(se_port_counters) / sizeof(uint64_t); ++i) s[i] += v[i];
-}
-
 uint64_t HistCount(const se_hist& h) {
   uint64_t n = 0;
   for (uint64_t b : h.buckets) n += b;
@@ -100,7 +94,7 @@ std::vector<LabelledCounters> FoldSlots(const std::vector<se_port_counters>& slo
       it = by_port.emplace(key, se_port_counters{}).first;
       std::memset(&it->second, 0, sizeof(se_port_counters));
     }
-    Add(&it->second, slots[slot]);
+    AddPortCounters(&it->second, slots[slot]);
   }
   std::vector<LabelledCounters> out;
   for (const auto& [key, c] : by_port)

@@ -19,15 +19,14 @@ void ForEachProgram(tcp_events* skel, Fn fn) {
   fn("tcp_receive_reset", skel->progs.tcp_receive_reset, &skel->links.tcp_receive_reset);
 }
 
-void AddCounters(se_port_counters* sum, const se_port_counters& c) {
-  // The struct is all __u64, so it can be summed as a flat array.
+}  // namespace
+
+void AddPortCounters(se_port_counters* sum, const se_port_counters& c) {
   static_assert(sizeof(se_port_counters) % sizeof(uint64_t) == 0);
   auto* s = reinterpret_cast<uint64_t*>(sum);
   const auto* v = reinterpret_cast<const uint64_t*>(&c);
   for (size_t i = 0; i < sizeof(se_port_counters) / sizeof(uint64_t); ++i) s[i] += v[i];
 }
-
-}  // namespace
 
 AttachFn DefaultAttach() {
   return [](bpf_program* prog, const std::string&) { return bpf_program__attach(prog); };
@@ -113,7 +112,7 @@ std::vector<se_port_counters> TcpEventsProbe::ReadCounters() const {
   for (uint32_t slot = 0; slot < config_.max_slots; ++slot) {
     std::memset(&out[slot], 0, sizeof(se_port_counters));
     if (bpf_map_lookup_elem(fd, &slot, percpu.data()) != 0) continue;
-    for (const auto& c : percpu) AddCounters(&out[slot], c);
+    for (const auto& c : percpu) AddPortCounters(&out[slot], c);
   }
   return out;
 }

@@ -28,6 +28,9 @@ struct ProgramStats {
 using AttachFn = std::function<bpf_link*(bpf_program* prog, const std::string& probe)>;
 AttachFn DefaultAttach();
 
+// Adds every counter of c into *sum (the struct is all __u64).
+void AddPortCounters(se_port_counters* sum, const se_port_counters& c);
+
 struct TcpEventsConfig {
   uint32_t netns_ino = 0;  // 0: every namespace
   uint32_t max_slots = 1;  // tracked ports + 1 for "other"

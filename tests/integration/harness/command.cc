@@ -31,7 +31,7 @@ int DecodeStatus(int status) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   signal(SIGPIPE, SIG_DFL);
-  dup2(devnull, STDIN_FILENO);
+  dup2(options.stdin_fd >= 0 ? options.stdin_fd : devnull, STDIN_FILENO);
   dup2(options.stdout_fd >= 0 ? options.stdout_fd : devnull, STDOUT_FILENO);
   dup2(options.stderr_fd >= 0 ? options.stderr_fd : devnull, STDERR_FILENO);
   if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) != 0) _exit(126);
@@ -74,16 +74,20 @@ int WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
   }
 }
 
-CommandResult RunCommand(const std::vector<std::string>& argv,
-                         std::chrono::milliseconds timeout) {
+CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                         const std::string& input) {
   CommandResult result;
+  const std::string in_path = MakeTempFile("se-cmd-in");
   const std::string out_path = MakeTempFile("se-cmd-out");
   const std::string err_path = MakeTempFile("se-cmd-err");
+  std::ofstream(in_path, std::ios::binary) << input;
+  const int in_fd = open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
   const int out_fd = open(out_path.c_str(), O_WRONLY | O_CLOEXEC);
   const int err_fd = open(err_path.c_str(), O_WRONLY | O_CLOEXEC);
-  const pid_t pid = Spawn(argv, {out_fd, err_fd, ""});
-  if (out_fd >= 0) close(out_fd);
-  if (err_fd >= 0) close(err_fd);
+  const pid_t pid = Spawn(argv, {out_fd, err_fd, "", in_fd});
+  for (const int fd : {in_fd, out_fd, err_fd}) {
+    if (fd >= 0) close(fd);
+  }
   if (pid > 0) {
     result.exit_code = WaitForExit(pid, timeout);
     if (result.timed_out()) {
@@ -93,9 +97,24 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   }
   result.out = ReadFile(out_path);
   result.err = ReadFile(err_path);
-  unlink(out_path.c_str());
-  unlink(err_path.c_str());
+  for (const auto& path : {in_path, out_path, err_path}) unlink(path.c_str());
   return result;
+}
+
+bool InPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+std::string ProcessComm(pid_t pid) {
+  std::string comm = ReadFile("/proc/" + std::to_string(pid) + "/comm");
+  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  return comm;
 }
 
 std::string ReadFile(const std::string& path) {

@@ -122,18 +122,24 @@ ParsedMetrics ExporterProcess::Scrape() const {
 }
 
 ParsedMetrics ExporterProcess::ScrapeUntil(const std::function<bool(const ParsedMetrics&)>& done,
-                                           std::chrono::milliseconds timeout) const {
+                                           std::chrono::milliseconds timeout,
+                                           std::chrono::milliseconds settle) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     ParsedMetrics m = Scrape();
-    if (done(m) || std::chrono::steady_clock::now() >= deadline) return m;
+    if (std::chrono::steady_clock::now() >= deadline) return m;
+    if (done(m)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  std::this_thread::sleep_for(settle);
+  return Scrape();
 }
 
 CommandResult RunExporterToExit(const std::vector<std::string>& args,
-                                std::chrono::milliseconds timeout) {
-  std::vector<std::string> argv = {ExporterBinary()};
+                                std::chrono::milliseconds timeout,
+                                const std::vector<std::string>& wrapper) {
+  std::vector<std::string> argv = wrapper;
+  argv.push_back(ExporterBinary());
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, timeout);
 }

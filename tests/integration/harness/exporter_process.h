@@ -51,10 +51,12 @@ class ExporterProcess {
   HttpResponse Get(const std::string& path) const;
   // GET of the telemetry path; a failed or non-200 scrape is recorded as a test failure.
   ParsedMetrics Scrape() const;
-  // Scrapes until done(metrics) holds or the timeout passes; returns the last scrape. Counts
-  // land in the kernel maps as the traffic happens, but closes finish in softirq shortly after.
+  // Scrapes until done(metrics) holds or the timeout passes (closes finish in softirq shortly
+  // after the syscalls return). Once done, scrapes again after `settle`, so late extra counts
+  // show up in the result, which is that last scrape.
   ParsedMetrics ScrapeUntil(const std::function<bool(const ParsedMetrics&)>& done,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+                            std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                            std::chrono::milliseconds settle = std::chrono::milliseconds(200)) const;
 
  private:
   std::vector<std::string> args_;
@@ -65,9 +67,11 @@ class ExporterProcess {
   uint16_t port_ = 0;
 };
 
-// Runs the exporter with exactly `args` until it exits (killed after `timeout`).
+// Runs the exporter with exactly `args` until it exits (killed after `timeout`). `wrapper` is a
+// command prefix such as {"setpriv", "--reuid=65534", ...}.
 CommandResult RunExporterToExit(const std::vector<std::string>& args,
-                                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                                std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                const std::vector<std::string>& wrapper = {});
 
 }  // namespace se::test
 
