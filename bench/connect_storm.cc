@@ -1,9 +1,16 @@
 // Loopback TCP connect -> accept -> close storm in the current network namespace.
 //
-// One server thread accepts on 127.0.0.1:PORT and closes each accepted socket at
-// once; K client threads connect, wait for the server's FIN, then close. The
-// server closes first, so TIME_WAIT lands on the server's 4-tuples and client
-// ephemeral ports are released as soon as LAST_ACK completes.
+// --server=thread (default): one server thread accepts on 127.0.0.1:PORT and
+// closes each accepted socket at once; K client threads connect, wait for the
+// server's FIN, then close. Each cycle hands off between threads twice, so the
+// rate also depends on how fast an idle CPU wakes up.
+// --server=inline: each of K threads owns a listener (PORT+i) and runs the
+// whole cycle itself: connect, accept, close the accepted socket, read the FIN,
+// close. Loopback delivers segments in the sender's softirq, so no step sleeps
+// and the rate measures CPU cost per connection only.
+//
+// Either way the server side closes first, so TIME_WAIT lands on the server's
+// 4-tuples and client ephemeral ports are released as soon as LAST_ACK ends.
 //
 // Output, one line on stdout: connections=N seconds=S cps=X
 #include <arpa/inet.h>
@@ -33,6 +40,7 @@ struct Options {
   double max_seconds = 30;
   unsigned threads = 1;
   uint16_t port = 0;  // 0: the kernel picks one
+  bool inline_server = false;
 };
 
 struct Shared {
@@ -49,10 +57,13 @@ constexpr int kPollMillis = 100;      // how often the server rechecks `stop`
 void Usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s [--connections=N] [--max-seconds=S] [--threads=K] [--port=P]\n"
+               "          [--server=thread|inline]\n"
                "  --connections  connections to complete (default 20000)\n"
                "  --max-seconds  stop after this many seconds even if N is not reached (default 30)\n"
                "  --threads      client threads (default 1)\n"
-               "  --port         listening port on 127.0.0.1 (default 0: any free port)\n",
+               "  --port         listening port on 127.0.0.1 (default 0: any free port)\n"
+               "  --server       thread: a server thread accepts (default); inline: every\n"
+               "                 client thread accepts its own connections\n",
                argv0);
 }
 
@@ -80,6 +91,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->threads = static_cast<unsigned>(v);
     } else if (key == "--port" && ParseNumber(value, 0, 65535, &v)) {
       o->port = static_cast<uint16_t>(v);
+    } else if (key == "--server" && (value == "thread" || value == "inline")) {
+      o->inline_server = value == "inline";
     } else {
       std::fprintf(stderr, "bad argument: %s\n", arg.c_str());
       return false;
@@ -126,41 +139,97 @@ void Serve(int listen_fd, Shared* s) {
 
 void SetTimeouts(int fd) {
   timeval tv{kIoTimeoutSeconds, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));  // also bounds connect()
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));  // bounds read() and accept()
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));  // bounds connect()
 }
 
-// One cycle: connect, wait for the server's FIN (read returns 0), close.
-// Returns 0 or the errno of the failing step (EPROTO: data instead of FIN).
-int OneConnection(const sockaddr_in& server) {
+struct Endpoint {
+  int listen_fd = -1;
+  sockaddr_in addr{};
+};
+
+// Returns a connected client socket, or -1 with errno set.
+int Connect(const sockaddr_in& server) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return errno;
+  if (fd < 0) return -1;
   SetTimeouts(fd);
-  int err = 0;
-  char byte;
   if (connect(fd, reinterpret_cast<const sockaddr*>(&server), sizeof(server)) != 0) {
+    const int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+// Waits for the peer's FIN; 0, or the errno (EPROTO: data instead of FIN).
+int ReadFin(int fd) {
+  char byte;
+  const ssize_t n = read(fd, &byte, 1);
+  return n == 0 ? 0 : n < 0 ? errno : EPROTO;
+}
+
+// --server=thread: the server thread accepts and closes.
+int ThreadedCycle(const Endpoint& server) {
+  const int fd = Connect(server.addr);
+  if (fd < 0) return errno;
+  const int err = ReadFin(fd);
+  close(fd);
+  return err;
+}
+
+// --server=inline: this thread accepts and closes its own connection.
+int InlineCycle(const Endpoint& server) {
+  const int fd = Connect(server.addr);
+  if (fd < 0) return errno;
+  int err = 0;
+  const int accepted = accept4(server.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (accepted < 0) {
     err = errno;
   } else {
-    const ssize_t n = read(fd, &byte, 1);
-    err = n == 0 ? 0 : n < 0 ? errno : EPROTO;
+    close(accepted);
+    err = ReadFin(fd);
   }
   close(fd);
   return err;
 }
 
-void Client(const Options& o, const sockaddr_in& server, Shared* s) {
+void Client(const Options& o, Endpoint server, Shared* s) {
   constexpr uint64_t kDeadlineCheckEvery = 64;
   for (uint64_t i = 0;; ++i) {
     if (s->stop.load(std::memory_order_relaxed)) return;
     if (i % kDeadlineCheckEvery == 0 && Clock::now() >= s->deadline) return;
     if (s->next.fetch_add(1, std::memory_order_relaxed) >= o.connections) return;
-    const int err = OneConnection(server);
+    const int err = o.inline_server ? InlineCycle(server) : ThreadedCycle(server);
     if (err == 0) {
       s->completed.fetch_add(1, std::memory_order_relaxed);
     } else if (s->errors.fetch_add(1, std::memory_order_relaxed) == 0) {
       std::fprintf(stderr, "connection failed: %s\n", std::strerror(err));
     }
   }
+}
+
+// Thread mode: one listener shared by all clients; inline mode: one per client.
+bool OpenListeners(const Options& o, std::vector<Endpoint>* out) {
+  const unsigned count = o.inline_server ? o.threads : 1;
+  for (unsigned i = 0; i < count; ++i) {
+    const unsigned want = o.port == 0 ? 0 : o.port + i;
+    uint16_t bound = 0;
+    Endpoint ep;
+    ep.listen_fd = want > 65535 ? -1 : Listen(static_cast<uint16_t>(want), &bound);
+    if (ep.listen_fd < 0) {
+      std::fprintf(stderr, "listen on 127.0.0.1:%u: %s\n", want, std::strerror(errno));
+      return false;
+    }
+    SetTimeouts(ep.listen_fd);
+    ep.addr = Loopback(bound);
+    out->push_back(ep);
+  }
+  return true;
+}
+
+void CloseListeners(const std::vector<Endpoint>& endpoints) {
+  for (const auto& ep : endpoints) close(ep.listen_fd);
 }
 
 }  // namespace
@@ -171,27 +240,28 @@ int main(int argc, char** argv) {
     Usage(argv[0]);
     return 2;
   }
-  uint16_t port = 0;
-  const int listen_fd = Listen(o.port, &port);
-  if (listen_fd < 0) {
-    std::fprintf(stderr, "listen on 127.0.0.1:%u: %s\n", o.port, std::strerror(errno));
+  std::vector<Endpoint> endpoints;
+  if (!OpenListeners(o, &endpoints)) {
+    CloseListeners(endpoints);
     return 1;
   }
   Shared shared;
-  const sockaddr_in server = Loopback(port);
-  std::thread server_thread(Serve, listen_fd, &shared);
+  std::thread server_thread;
+  if (!o.inline_server) server_thread = std::thread(Serve, endpoints[0].listen_fd, &shared);
 
   const auto start = Clock::now();
   shared.deadline = start + std::chrono::duration_cast<Clock::duration>(
                                 std::chrono::duration<double>(o.max_seconds));
   std::vector<std::thread> clients;
-  for (unsigned i = 0; i < o.threads; ++i) clients.emplace_back(Client, std::cref(o), server, &shared);
+  for (unsigned i = 0; i < o.threads; ++i) {
+    clients.emplace_back(Client, std::cref(o), endpoints[i % endpoints.size()], &shared);
+  }
   for (auto& t : clients) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
 
   shared.stop = true;
-  server_thread.join();
-  close(listen_fd);
+  if (server_thread.joinable()) server_thread.join();
+  CloseListeners(endpoints);
 
   const uint64_t done = shared.completed.load();
   const uint64_t errors = shared.errors.load();

@@ -18,8 +18,11 @@ usage: $0 [options]
   --exporter PATH     socket_exporter binary (default: build/socket_exporter)
   --storm PATH        connect_storm binary (default: build/bench/connect_storm)
   --rounds N          interleaved A/B rounds (default: 12)
-  --connections N     connections per storm (default: 20000)
+  --connections N     connections per storm (default: 50000)
   --threads K         client threads of the storm (default: 1)
+  --server MODE       connect_storm --server: inline (default; one thread runs
+                      the whole cycle, no sleeps) or thread (a server thread
+                      accepts; adds cross-CPU wake-ups)
   --port P            storm listening port (default: 8080)
   --listen HOST:PORT  exporter listen address (default: 127.0.0.1:19976)
   --keep-time-wait    keep the namespace's default TIME_WAIT table instead of
@@ -34,12 +37,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 EXPORTER=$ROOT/build/socket_exporter
 STORM=$ROOT/build/bench/connect_storm
 ROUNDS=12
-CONNECTIONS=20000
+CONNECTIONS=50000
 THREADS=1
+SERVER=inline
 PORT=8080
 LISTEN=127.0.0.1:19976
 KEEP_TIME_WAIT=0
 MARKDOWN=
+QUIET=10 # rounds whose storms both stalled at most this % count as quiet
 SETTLE=4 # idle seconds between the end of one storm and the start of the next
 READY_TIMEOUT_TENTHS=300 # 30 s
 STOP_TIMEOUT_TENTHS=100  # 10 s
@@ -51,6 +56,7 @@ while (($#)); do
     --rounds) ROUNDS=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
+    --server) SERVER=$2; shift 2 ;;
     --port) PORT=$2; shift 2 ;;
     --listen) LISTEN=$2; shift 2 ;;
     --keep-time-wait) KEEP_TIME_WAIT=1; shift ;;
@@ -77,6 +83,11 @@ EXPORTER_LOG=$(mktemp)
 STATS_PREV=
 WORK=$(mktemp -d)
 LAST_STORM_END=$(date +%s.%N)
+# Private copies: a rebuild during the run must not mix two versions.
+cp "$EXPORTER" "$WORK/socket_exporter"
+cp "$STORM" "$WORK/connect_storm"
+EXPORTER=$WORK/socket_exporter
+STORM=$WORK/connect_storm
 STORM_CONNS=0 STORM_SECS=0 STORM_CPS=0 STORM_PSI=0
 
 cleanup() {
@@ -165,7 +176,8 @@ run_storm() {
   settle
   start=$(date +%s.%N)
   stall=$(cpu_stall_us)
-  line=$(ip netns exec "$NS" "$STORM" --connections="$CONNECTIONS" --threads="$THREADS" --port="$PORT")
+  line=$(ip netns exec "$NS" "$STORM" --connections="$CONNECTIONS" --threads="$THREADS" \
+    --server="$SERVER" --port="$PORT")
   LAST_STORM_END=$(date +%s.%N)
   STORM_PSI=$(awk -v s="$start" -v e="$LAST_STORM_END" -v a="$stall" -v b="$(cpu_stall_us)" \
     'BEGIN { printf "%.0f", (b - a) / ((e - s) * 1e4) }')
@@ -183,7 +195,7 @@ median() {
     else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# Runs arm A or B; appends "cps counted" to $WORK/$1.
+# Runs arm A or B; appends "cps stall% seconds accepts-seen" to $WORK/$1.
 run_arm() {
   local arm=$1 counted=-
   if [[ $arm == B ]]; then start_exporter; fi
@@ -242,60 +254,85 @@ END {
 EOF
   done
   echo "$conns" >"$WORK/stats_connections"
+  awk -v c="$conns" -f - "$WORK/before" "$WORK/after" >"$WORK/bpf_us" <<'EOF'
+FNR == 1 { file++ }
+$1 ~ /^socket_exporter_bpf_program_run_seconds_total[{]/ { s[file] += $2 }
+END { printf "%.2f", (s[2] - s[1]) / c * 1e6 }
+EOF
+  echo "BPF run time per connection: $(cat "$WORK/bpf_us") us"
+}
+
+# Median of the B/A ratios of the rounds an awk condition selects.
+ratio_median() {
+  awk "$1"' { print $1 }' "$WORK/ratios" | median
 }
 
 summary() {
-  local ma mb mr
+  local ma mb mr min max quiet
   ma=$(cut -d' ' -f1 "$WORK/A" | median)
   mb=$(cut -d' ' -f1 "$WORK/B" | median)
-  mr=$(median <"$WORK/ratios")
-  local min max
-  min=$(sort -g "$WORK/ratios" | head -n1)
-  max=$(sort -g "$WORK/ratios" | tail -n1)
+  mr=$(ratio_median 1)
+  min=$(cut -d' ' -f1 "$WORK/ratios" | sort -g | head -n1)
+  max=$(cut -d' ' -f1 "$WORK/ratios" | sort -g | tail -n1)
+  quiet=$(awk -v q="$QUIET" '$3 <= q && $4 <= q' "$WORK/ratios" | wc -l)
+  {
+    echo "median cps A (no exporter) | $ma"
+    echo "median cps B (exporter attached) | $mb"
+    echo "B/A of the medians | $(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.3f", b / a }')"
+    echo "median of per-round B/A (target >= 0.97) | $mr (min $min, max $max)"
+    # shellcheck disable=SC2016 # awk conditions, expanded by awk
+    echo "median B/A, AB rounds / BA rounds | $(ratio_median '$2 == "AB"') / $(ratio_median '$2 == "BA"')"
+    echo "median B/A, $quiet rounds with both stalls <= $QUIET % | $(ratio_median "\$3 <= $QUIET && \$4 <= $QUIET")"
+    echo "B/A implied by BPF run time, 1 / (1 + t_bpf * cps_A) (low: stats clock included) | $(awk -v t="$(cat "$WORK/bpf_us")" \
+      -v a="$ma" 'BEGIN { printf "%.3f", 1 / (1 + t * 1e-6 * a) }')"
+  } >"$WORK/summary"
   echo
-  echo "median cps A (no exporter): $ma"
-  echo "median cps B (exporter):    $mb"
-  echo "B/A of medians:             $(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.3f", b / a }')"
-  echo "median of per-round B/A:    $mr (min $min, max $max; target >= 0.97)"
-  echo "$ma $mb $mr $min $max" >"$WORK/medians"
+  awk -F' [|] ' '{ printf "%-52s %s\n", $1 ":", $2 }' "$WORK/summary"
 }
 
 machine() {
   echo "nproc=$(nproc) kernel=$(uname -r) cpu=\"$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)\""
 }
 
+exporter_version() {
+  echo "$("$EXPORTER" --version 2>&1 | head -n1), binary sha256 $(sha256sum "$EXPORTER" | cut -c1-12)"
+}
+
 write_markdown() {
-  local ma mb mr min max
-  read -r ma mb mr min max <"$WORK/medians"
   {
-    echo "Machine: \`$(machine)\`, $ROUNDS rounds of $CONNECTIONS connections, $THREADS client thread(s)."
+    echo "Exporter: \`$(exporter_version)\`."
+    echo "Machine: \`$(machine)\`, $ROUNDS rounds of $CONNECTIONS connections, \`--threads=$THREADS --server=$SERVER\`."
     echo
     echo "| round | order | A cps | A stall % | B cps | B stall % | B/A | B accepts seen |"
     echo "| ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     tail -n +2 "$WORK/table" | awk '{ $1 = $1; gsub(" ", " | "); print "| " $0 " |" }'
     echo
+    echo "Stall % = share of the storm's wall time during which some task waited for a CPU"
+    echo "(\`/proc/pressure/cpu\`); high values mean other work competed with the storm."
+    echo
     echo "| | value |"
     echo "| --- | ---: |"
-    echo "| median cps A (no exporter) | $ma |"
-    echo "| median cps B (exporter attached) | $mb |"
-    echo "| median of per-round B/A | $mr (min $min, max $max) |"
+    awk '{ print "| " $0 " |" }' "$WORK/summary"
     echo
-    echo "Per-program cost, one storm of $(cat "$WORK/stats_connections") connections with \`kernel.bpf_stats_enabled=1\`:"
+    echo "Per-program cost, one extra storm of $(cat "$WORK/stats_connections") connections with \`kernel.bpf_stats_enabled=1\`:"
     echo
     echo "| probe | runs | ns/run | runs/connection |"
     echo "| --- | ---: | ---: | ---: |"
     tail -n +2 "$WORK/stats" | awk '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }'
+    echo
+    echo "BPF run time per connection (all probes): $(cat "$WORK/bpf_us") µs."
   } >"$MARKDOWN"
   echo "markdown written to $MARKDOWN"
 }
 
 main() {
-  echo "$(machine) rounds=$ROUNDS connections=$CONNECTIONS threads=$THREADS netns=$NS"
+  exporter_version
+  echo "$(machine) rounds=$ROUNDS connections=$CONNECTIONS threads=$THREADS server=$SERVER netns=$NS"
   setup_netns
   run_rounds
-  summary
   echo
   run_stats_phase
+  summary
   if [[ -n $MARKDOWN ]]; then write_markdown; fi
 }
 

@@ -5,13 +5,15 @@
 
 #include "socket_exporter.h"
 
-/* port -> (slot | SE_PORT_LISTENING); written by userspace before attach
- * (tracked list, existing listeners) and by the kernel after it. */
+/* port -> (slot | SE_PORT_LISTENING). Memory-mapped by userspace, which
+ * allocates with the same atomic protocol as port_to_slot() below. The value
+ * is 64-bit because array elements are laid out with an 8-byte stride. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, SE_PORT_COUNT);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } port_slot SEC(".maps");
 
 /* slot -> port, so userspace can name slots without scanning port_slot. */
@@ -35,12 +37,16 @@ const volatile __u32 ephemeral_low = 32768; /* ip_local_port_range */
 const volatile __u32 ephemeral_high = 60999;
 __u32 next_slot = 1; /* next free slot; userspace pre-assigns before attach */
 
-/* Slot of a port; allocates one when asked and room is left. Losing a
- * cmpxchg race wastes one slot but never double-assigns a port. */
+/* Slot of a port; allocates one when asked and room is left. The slot is
+ * named in slot_port before it is published, so a reader never sees a
+ * published slot without its port. Losing the cmpxchg race wastes one slot
+ * (named after the same port, so its counts still fold to it) but never
+ * double-assigns a port. */
 static __always_inline __u32 port_to_slot(__u32 port, bool alloc)
 {
-	__u32 *v = bpf_map_lookup_elem(&port_slot, &port);
-	__u32 old, slot;
+	__u64 *v = bpf_map_lookup_elem(&port_slot, &port);
+	__u64 old;
+	__u32 slot;
 
 	if (!v)
 		return SE_SLOT_OTHER;
@@ -50,15 +56,15 @@ static __always_inline __u32 port_to_slot(__u32 port, bool alloc)
 	slot = __sync_fetch_and_add(&next_slot, 1);
 	if (slot >= max_slots || slot >= SE_MAX_SLOTS)
 		return SE_SLOT_OTHER;
+	bpf_map_update_elem(&slot_port, &slot, &port, BPF_ANY);
 	if (__sync_val_compare_and_swap(v, old, old | slot) != old)
 		return *v & SE_PORT_SLOT_MASK;
-	bpf_map_update_elem(&slot_port, &slot, &port, BPF_ANY);
 	return slot;
 }
 
 static __always_inline void mark_listening(__u32 port)
 {
-	__u32 *v = bpf_map_lookup_elem(&port_slot, &port);
+	__u64 *v = bpf_map_lookup_elem(&port_slot, &port);
 
 	if (v && !(*v & SE_PORT_LISTENING))
 		__sync_fetch_and_or(v, SE_PORT_LISTENING);
@@ -66,7 +72,7 @@ static __always_inline void mark_listening(__u32 port)
 
 static __always_inline bool port_is_listening(__u32 port)
 {
-	__u32 *v = bpf_map_lookup_elem(&port_slot, &port);
+	__u64 *v = bpf_map_lookup_elem(&port_slot, &port);
 
 	return v && (*v & SE_PORT_LISTENING);
 }

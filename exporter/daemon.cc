@@ -37,8 +37,7 @@ bool Daemon::OpenProbes(std::string* error) {
   return true;
 }
 
-void Daemon::TrackInitialPorts() {
-  for (uint16_t port : options_.track_ports) probe_->TrackPort(port, false);
+void Daemon::TrackExistingListeners() {
   const InventorySnapshot snap = inventory_->Take();
   for (const auto& l : snap.listeners) {
     if (l.protocol == "tcp") probe_->TrackPort(l.port, true);
@@ -56,7 +55,7 @@ bool Daemon::Start(std::string* error) {
   if (!scope_) return false;
   inventory_ = std::make_unique<Inventory>(scope_.get(), options_.procfs);
   if (!OpenProbes(error)) return false;
-  TrackInitialPorts();
+  for (uint16_t port : options_.track_ports) probe_->TrackPort(port, false);
 
   auto inventory_collector = std::make_shared<InventoryCollector>(
       inventory_.get(), [this](uint16_t port) { return port_labels_.Label(port); });
@@ -76,6 +75,8 @@ bool Daemon::Start(std::string* error) {
              "tracepoints (tp_btf), 5.5+";
     return false;
   }
+  // After attaching: listeners opened from now on are tracked by the kernel itself.
+  TrackExistingListeners();
   ready_ = true;
   log::Info("socket_exporter started", {{"version", SE_VERSION}, {"revision", SE_REVISION}});
   return true;

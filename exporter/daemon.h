@@ -34,7 +34,7 @@ class Daemon {
 
  private:
   bool OpenProbes(std::string* error);
-  void TrackInitialPorts();
+  void TrackExistingListeners();
 
   Options options_;
   std::unique_ptr<NetnsScope> scope_;

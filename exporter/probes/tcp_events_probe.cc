@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <sys/mman.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -32,10 +34,15 @@ AttachFn DefaultAttach() {
   return [](bpf_program* prog, const std::string&) { return bpf_program__attach(prog); };
 }
 
-TcpEventsProbe::TcpEventsProbe(tcp_events* skel, const TcpEventsConfig& config)
-    : skel_(skel), config_(config), num_cpus_(libbpf_num_possible_cpus()) {}
+constexpr size_t kPortSlotBytes = SE_PORT_COUNT * sizeof(uint64_t);
 
-TcpEventsProbe::~TcpEventsProbe() { tcp_events::destroy(skel_); }
+TcpEventsProbe::TcpEventsProbe(tcp_events* skel, uint64_t* port_slot, const TcpEventsConfig& config)
+    : skel_(skel), port_slot_(port_slot), config_(config), num_cpus_(libbpf_num_possible_cpus()) {}
+
+TcpEventsProbe::~TcpEventsProbe() {
+  munmap(port_slot_, kPortSlotBytes);
+  tcp_events::destroy(skel_);
+}
 
 std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& config,
                                                      std::string* error) {
@@ -60,20 +67,33 @@ std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& conf
                               "verifier log; kernel 6.10+ with BTF is required)";
     return nullptr;
   }
-  return std::unique_ptr<TcpEventsProbe>(new TcpEventsProbe(skel, config));
+  void* mem = mmap(nullptr, kPortSlotBytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   bpf_map__fd(skel->maps.port_slot), 0);
+  if (mem == MAP_FAILED) {
+    *error = std::string("cannot map the port table: ") + std::strerror(errno);
+    tcp_events::destroy(skel);
+    return nullptr;
+  }
+  return std::unique_ptr<TcpEventsProbe>(
+      new TcpEventsProbe(skel, static_cast<uint64_t*>(mem), config));
 }
 
 void TcpEventsProbe::TrackPort(uint16_t port, bool listening) {
-  uint32_t key = port, value = 0;
-  const int fd = bpf_map__fd(skel_->maps.port_slot);
-  bpf_map_lookup_elem(fd, &key, &value);
-  if ((value & SE_PORT_SLOT_MASK) == 0 && skel_->data->next_slot < config_.max_slots) {
-    uint32_t slot = skel_->data->next_slot++;
-    value |= slot;
-    bpf_map_update_elem(bpf_map__fd(skel_->maps.slot_port), &slot, &key, BPF_ANY);
+  uint64_t* entry = &port_slot_[port];
+  uint32_t* next = &skel_->data->next_slot;
+  if (listening) __atomic_fetch_or(entry, SE_PORT_LISTENING, __ATOMIC_SEQ_CST);
+  uint64_t old = __atomic_load_n(entry, __ATOMIC_SEQ_CST);
+  if ((old & SE_PORT_SLOT_MASK) || __atomic_load_n(next, __ATOMIC_SEQ_CST) >= config_.max_slots)
+    return;
+  uint32_t slot = __atomic_fetch_add(next, 1, __ATOMIC_SEQ_CST);
+  if (slot >= config_.max_slots) return;
+  uint32_t key = port;
+  bpf_map_update_elem(bpf_map__fd(skel_->maps.slot_port), &slot, &key, BPF_ANY);
+  while (!(old & SE_PORT_SLOT_MASK) &&
+         !__atomic_compare_exchange_n(entry, &old, old | slot, false, __ATOMIC_SEQ_CST,
+                                      __ATOMIC_SEQ_CST)) {
+    // Retry only when the listening bit changed under us; a slot set by the kernel wins.
   }
-  if (listening) value |= SE_PORT_LISTENING;
-  bpf_map_update_elem(fd, &key, &value, BPF_ANY);
 }
 
 bool TcpEventsProbe::Attach(bool strict, const AttachFn& attach, std::string* error) {

@@ -47,7 +47,8 @@ class TcpEventsProbe {
   TcpEventsProbe(const TcpEventsProbe&) = delete;
   TcpEventsProbe& operator=(const TcpEventsProbe&) = delete;
 
-  // Gives a port its own slot (if room is left) before attach; marks listeners.
+  // Gives a port its own slot if room is left, and marks listeners. Safe while attached:
+  // it allocates with the same atomic protocol as the BPF programs.
   void TrackPort(uint16_t port, bool listening);
 
   // Attaches every program; returns false with *error naming the first failure if
@@ -63,9 +64,10 @@ class TcpEventsProbe {
   uint32_t max_slots() const { return config_.max_slots; }
 
  private:
-  TcpEventsProbe(tcp_events* skel, const TcpEventsConfig& config);
+  TcpEventsProbe(tcp_events* skel, uint64_t* port_slot, const TcpEventsConfig& config);
 
   tcp_events* skel_;
+  uint64_t* port_slot_;  // the memory-mapped port_slot map, SE_PORT_COUNT entries
   TcpEventsConfig config_;
   int num_cpus_;
 };

@@ -255,7 +255,9 @@ TEST(NetnsScopeCreate, MissingPathNamesTheFlagAndErrno) {
   const std::string path = "/nonexistent/se-inv-" + std::to_string(getpid());
   std::string error;
   EXPECT_EQ(NetnsScope::Create(NetnsMode::kPath, path, "/proc", &error), nullptr);
-  EXPECT_EQ(error, "--netns=" + path + ": No such file or directory");
+  EXPECT_EQ(error, "--netns=" + path +
+                       ": No such file or directory (expected a network namespace such as "
+                       "/proc/PID/ns/net or /run/netns/NAME)");
 }
 
 TEST(NetnsScopeCreate, RegularFileIsNotANetworkNamespace) {

@@ -14,9 +14,7 @@
 namespace se::test {
 namespace {
 
-long BpfSyscall(bpf_cmd cmd, bpf_attr* attr) {
-  return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
+long BpfSyscall(bpf_cmd cmd, bpf_attr* attr) { return syscall(__NR_bpf, cmd, attr, sizeof(*attr)); }
 
 bool NextProgramId(uint32_t start, uint32_t* next) {
   bpf_attr attr;

@@ -28,8 +28,8 @@ std::function<bool(const ParsedMetrics&)> Reached(const ExpectedValues& want) {
 
 void ExpectValues(const ParsedMetrics& metrics, const ExpectedValues& want) {
   for (const auto& e : want) {
-    const double got = e.value == 0 ? metrics.ValueOrZero(e.name, e.labels)
-                                    : metrics.Value(e.name, e.labels);
+    const double got =
+        e.value == 0 ? metrics.ValueOrZero(e.name, e.labels) : metrics.Value(e.name, e.labels);
     EXPECT_EQ(got, e.value) << e.name << FormatLabels(e.labels) << "; scraped:\n"
                             << metrics.Dump(e.name);
   }
@@ -54,14 +54,14 @@ void ExpectValues(const ParsedMetrics& metrics, const ExpectedValues& want) {
   std::sort(buckets.begin(), buckets.end());
   for (size_t i = 1; i < buckets.size(); ++i) {
     if (buckets[i].second < buckets[i - 1].second)
-      return ::testing::AssertionFailure() << where << " buckets not cumulative at le="
-                                           << buckets[i].first;
+      return ::testing::AssertionFailure()
+             << where << " buckets not cumulative at le=" << buckets[i].first;
   }
   if (!std::isinf(buckets.back().first))
     return ::testing::AssertionFailure() << where << " has no le=\"+Inf\" bucket";
   if (buckets.back().second != *count)
-    return ::testing::AssertionFailure() << where << " +Inf bucket " << buckets.back().second
-                                         << " != _count " << *count;
+    return ::testing::AssertionFailure()
+           << where << " +Inf bucket " << buckets.back().second << " != _count " << *count;
   if (*sum < 0 || (*count > 0 && *sum <= 0))
     return ::testing::AssertionFailure() << where << " _sum " << *sum << " with _count " << *count;
   return ::testing::AssertionSuccess();

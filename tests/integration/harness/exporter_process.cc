@@ -69,18 +69,20 @@ ExporterProcess::~ExporterProcess() {
     if (code != kTimedOut) {
       pid_ = -1;
       return ::testing::AssertionFailure()
-             << "exporter exited with " << code << " before ready; stderr:\n" << Stderr();
+             << "exporter exited with " << code << " before ready; stderr:\n"
+             << Stderr();
     }
     if (Get("/-/ready").status == 200) return ::testing::AssertionSuccess();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return ::testing::AssertionFailure() << "exporter not ready within " << ready_timeout.count()
-                                       << " ms; stderr:\n" << Stderr();
+  return ::testing::AssertionFailure()
+         << "exporter not ready within " << ready_timeout.count() << " ms; stderr:\n"
+         << Stderr();
 }
 
-int ExporterProcess::Stop(std::chrono::milliseconds timeout) {
+int ExporterProcess::Stop(int signal, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return kTimedOut;
-  kill(pid_, SIGTERM);
+  kill(pid_, signal);
   int code = WaitForExit(pid_, timeout);
   if (code == kTimedOut) {
     kill(pid_, SIGKILL);
@@ -113,7 +115,8 @@ ParsedMetrics ExporterProcess::Scrape() const {
   const HttpResponse r = Get(telemetry_path_);
   if (r.status != 200) {
     ADD_FAILURE() << "scrape of " << telemetry_path_ << " failed: status " << r.status << " "
-                  << r.error << "\nexporter stderr:\n" << Stderr();
+                  << r.error << "\nexporter stderr:\n"
+                  << Stderr();
     return ParsedMetrics();
   }
   ParsedMetrics parsed = ParsedMetrics::Parse(r.body);

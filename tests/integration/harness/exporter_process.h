@@ -3,6 +3,7 @@
 #define SE_TEST_HARNESS_EXPORTER_PROCESS_H_
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -38,10 +39,11 @@ class ExporterProcess {
   ExporterProcess& operator=(const ExporterProcess&) = delete;
 
   // Spawns the exporter and waits for /-/ready to answer 200; on failure includes its stderr.
-  ::testing::AssertionResult Start(std::chrono::milliseconds ready_timeout = std::chrono::seconds(10));
-  // SIGTERM, then waits; returns the exit code (128+signal if killed by one, kTimedOut if it did
-  // not exit in time, after which it is killed).
-  int Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ::testing::AssertionResult Start(
+      std::chrono::milliseconds ready_timeout = std::chrono::seconds(10));
+  // Sends `signal`, then waits; returns the exit code (128+signal if killed by one, kTimedOut if
+  // it did not exit in time, after which it is killed).
+  int Stop(int signal = SIGTERM, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   bool Running();
 
   pid_t pid() const { return pid_; }
@@ -54,9 +56,10 @@ class ExporterProcess {
   // Scrapes until done(metrics) holds or the timeout passes (closes finish in softirq shortly
   // after the syscalls return). Once done, scrapes again after `settle`, so late extra counts
   // show up in the result, which is that last scrape.
-  ParsedMetrics ScrapeUntil(const std::function<bool(const ParsedMetrics&)>& done,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(5),
-                            std::chrono::milliseconds settle = std::chrono::milliseconds(200)) const;
+  ParsedMetrics ScrapeUntil(
+      const std::function<bool(const ParsedMetrics&)>& done,
+      std::chrono::milliseconds timeout = std::chrono::seconds(5),
+      std::chrono::milliseconds settle = std::chrono::milliseconds(200)) const;
 
  private:
   std::vector<std::string> args_;

@@ -6,9 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
-#include <strings.h>
 
 #include "harness/traffic.h"
 
@@ -72,8 +73,8 @@ HttpResponse Scrape(uint16_t port, const std::string& path, const std::string& h
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   ConnectResult conn = ConnectTcp(Endpoint{host, port}, timeout);
   if (!conn.fd.valid()) {
-    response.error = "connect " + host + ":" + std::to_string(port) + ": " +
-                     std::strerror(conn.error);
+    response.error =
+        "connect " + host + ":" + std::to_string(port) + ": " + std::strerror(conn.error);
     return response;
   }
   const std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n";

@@ -12,7 +12,7 @@ struct HttpResponse {
   int status = 0;       // 0 when no valid response arrived
   std::string headers;  // raw header block, lower-cased names not guaranteed
   std::string body;
-  std::string error;    // why status is 0
+  std::string error;  // why status is 0
 };
 
 // GET http://host:port/path; the socket is created in the calling thread's network namespace.

@@ -155,8 +155,8 @@ std::string ParsedMetrics::Help(const std::string& family) const {
 
 std::string ParsedMetrics::Dump(const std::string& name) const {
   std::ostringstream out;
-  for (const auto& s : Matching(name)) out << s.name << FormatLabels(s.labels) << " " << s.value
-                                          << "\n";
+  for (const auto& s : Matching(name))
+    out << s.name << FormatLabels(s.labels) << " " << s.value << "\n";
   if (out.str().empty()) return "(no samples of " + name + ")\n";
   return out.str();
 }

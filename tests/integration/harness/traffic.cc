@@ -114,6 +114,12 @@ UniqueFd ListenTcp(const Endpoint& ep, int backlog) {
 
 UniqueFd BindUdp(const Endpoint& ep) { return BoundSocket(ep, SOCK_DGRAM); }
 
+bool ConnectUdp(int fd, const Endpoint& peer) {
+  sockaddr_storage ss;
+  const socklen_t len = ToSockaddr(peer, &ss);
+  return connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
+}
+
 uint16_t LocalPort(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);

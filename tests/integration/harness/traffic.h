@@ -57,6 +57,8 @@ struct ConnectResult {
 UniqueFd ListenTcp(const Endpoint& ep, int backlog);
 // Bound (unconnected) UDP socket on ep; throws std::runtime_error on failure.
 UniqueFd BindUdp(const Endpoint& ep);
+// Gives a UDP socket a default peer, which makes it a client rather than a listener.
+bool ConnectUdp(int fd, const Endpoint& peer);
 uint16_t LocalPort(int fd);
 
 // Blocking connect, bounded by timeout.
