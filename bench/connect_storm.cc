@@ -63,7 +63,7 @@ void Usage(const char* argv0) {
                "  --threads      client threads (default 1)\n"
                "  --port         listening port on 127.0.0.1 (default 0: any free port)\n"
                "  --server       thread: a server thread accepts (default); inline: every\n"
-               "                 client thread accepts its own connections\n",
+               "                 client thread accepts its own connections on its own port (P+i)\n",
                argv0);
 }
 
@@ -250,8 +250,8 @@ int main(int argc, char** argv) {
   if (!o.inline_server) server_thread = std::thread(Serve, endpoints[0].listen_fd, &shared);
 
   const auto start = Clock::now();
-  shared.deadline = start + std::chrono::duration_cast<Clock::duration>(
-                                std::chrono::duration<double>(o.max_seconds));
+  shared.deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.max_seconds));
   std::vector<std::thread> clients;
   for (unsigned i = 0; i < o.threads; ++i) {
     clients.emplace_back(Client, std::cref(o), endpoints[i % endpoints.size()], &shared);
@@ -266,7 +266,7 @@ int main(int argc, char** argv) {
   const uint64_t done = shared.completed.load();
   const uint64_t errors = shared.errors.load();
   std::printf("connections=%llu seconds=%.3f cps=%.0f\n", static_cast<unsigned long long>(done), seconds,
-              seconds > 0 ? done / seconds : 0.0);
+              seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
   if (errors > 0) std::fprintf(stderr, "errors=%llu\n", static_cast<unsigned long long>(errors));
   return errors == 0 && done > 0 ? 0 : 1;
 }
