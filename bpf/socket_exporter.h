@@ -79,13 +79,18 @@ struct se_port_counters {
 	__u64 bytes_received[SE_DIR_COUNT];           /* payload, added at close */
 };
 
-/* Socket-local storage: what the exporter remembers about one connection. */
+/* What the exporter remembers about one connection (kernel side only). */
 struct se_sock {
 	__u64 start_ns; /* SYN sent (connecting) or ESTABLISHED (established) */
 	__u16 slot;     /* port slot chosen when the connection started */
 	__u8 dir;       /* enum se_direction */
 	__u8 established;
-	__u32 pad;
+	__u8 closed;    /* CLOSE seen: kept for a reset sent right after, reusable */
+	__u8 pad[3];
 };
+
+/* Default entries of the connection table (2 ways per bucket); set at load. */
+#define SE_CONN_TABLE_BITS 16
+#define SE_CONN_TABLE_MAX_BITS 22
 
 #endif /* SOCKET_EXPORTER_H */

@@ -10,6 +10,7 @@
 #include <bpf/bpf_endian.h>
 #include "socket_exporter.h"
 #include "port_slots.bpf.h"
+#include "conn_state.bpf.h"
 #include "compat.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -24,13 +25,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Network namespace inode in scope; 0 means every namespace. */
 const volatile __u32 netns_ino = 0;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct se_sock);
-} sock_state SEC(".maps");
 
 static __always_inline bool in_scope(const struct sock *sk)
 {
@@ -62,12 +56,6 @@ static __always_inline __u32 failure_reason(const struct sock *sk)
 	}
 }
 
-static __always_inline struct se_sock *sock_get(const struct sock *sk, bool create)
-{
-	return bpf_sk_storage_get(&sock_state, (void *)sk, 0,
-				  create ? BPF_SK_STORAGE_GET_F_CREATE : 0);
-}
-
 static __always_inline void on_connect(const struct sock *sk, __u64 now)
 {
 	__u32 port = remote_port(sk);
@@ -77,7 +65,7 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now)
 
 	if (c)
 		SE_INC(c->connects, 1);
-	s = sock_get(sk, true);
+	s = conn_start(sk, conn_id(sk));
 	if (s) {
 		s->start_ns = now;
 		s->slot = slot;
@@ -88,7 +76,7 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now)
 
 static __always_inline void on_connect_done(const struct sock *sk, __u64 now)
 {
-	struct se_sock *s = sock_get(sk, false);
+	struct se_sock *s = conn_lookup(sk, conn_id(sk));
 	struct se_port_counters *c;
 
 	if (!s)
@@ -102,30 +90,37 @@ static __always_inline void on_connect_done(const struct sock *sk, __u64 now)
 
 static __always_inline void on_connect_failed(const struct sock *sk)
 {
-	struct se_sock *s = sock_get(sk, false);
+	__u64 id = conn_id(sk);
+	struct se_sock *s = conn_lookup(sk, id);
 	__u32 slot = s ? s->slot : port_to_slot(remote_port(sk), false);
 	struct se_port_counters *c = slot_counters(slot);
 
 	if (c)
 		SE_INC(c->connect_failures[failure_reason(sk)], 1);
+	conn_end(s);
 }
 
 static __always_inline void on_accept(const struct sock *sk, __u64 now)
 {
-	struct se_sock *s = sock_get(sk, true);
-	__u32 slot;
+	__u64 id = conn_id(sk);
 	struct se_port_counters *c;
+	struct se_sock *s;
+	__u32 slot;
 
-	/* Simultaneous open: a connecting socket passes SYN_RECV too. */
-	if (s && s->dir == SE_DIR_OUTBOUND && !s->established) {
-		on_connect_done(sk, now);
-		return;
+	/* Simultaneous open: a connecting (user-owned) socket passes SYN_RECV
+	 * too. A listener's child has no user socket before accept(). */
+	if (sk->sk_socket) {
+		s = conn_lookup(sk, id);
+		if (s && s->dir == SE_DIR_OUTBOUND && !s->established) {
+			on_connect_done(sk, now);
+			return;
+		}
 	}
 	slot = port_to_slot(local_port(sk), false);
 	c = slot_counters(slot);
-
 	if (c)
 		SE_INC(c->accepts, 1);
+	s = conn_start(sk, id);
 	if (s) {
 		s->start_ns = now;
 		s->slot = slot;
@@ -136,24 +131,26 @@ static __always_inline void on_accept(const struct sock *sk, __u64 now)
 
 static __always_inline void on_close(const struct sock *sk)
 {
-	struct se_sock *s = sock_get(sk, false);
+	__u64 id = conn_id(sk);
+	struct se_sock *s = conn_lookup(sk, id);
 	struct se_port_counters *c;
 	struct tcp_sock *tp;
 	__u8 dir;
 
-	if (!s || !s->established)
+	if (!s)
 		return;
-	s->established = 0;
+	if (!s->established)
+		goto out;
 	dir = s->dir & 1;
 	c = slot_counters(s->slot);
-	if (!c)
-		return;
-	hist_add(&c->conn_duration[dir], bpf_ktime_get_ns() - s->start_ns);
 	tp = bpf_skc_to_tcp_sock((void *)sk);
-	if (!tp)
-		return;
+	if (!c || !tp)
+		goto out;
+	hist_add(&c->conn_duration[dir], bpf_ktime_get_ns() - s->start_ns);
 	SE_INC(c->bytes_sent[dir], tcp_payload_sent(tp));
 	SE_INC(c->bytes_received[dir], tcp_payload_received(tp));
+out:
+	conn_end(s);
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -193,8 +190,10 @@ static __always_inline __u32 sock_dir_slot(const struct sock *sk, __u32 *dir)
 	__u8 state = sk->__sk_common.skc_state;
 	struct se_sock *s = 0;
 
-	if (state != TCP_TIME_WAIT && state != TCP_NEW_SYN_RECV)
-		s = sock_get(sk, false);
+	if (state == TCP_CLOSE)
+		s = conn_just_closed(sk, conn_id(sk));
+	else if (state != TCP_TIME_WAIT && state != TCP_NEW_SYN_RECV)
+		s = conn_lookup(sk, conn_id(sk));
 	if (s) {
 		*dir = s->dir & 1;
 		return s->slot;

@@ -26,6 +26,7 @@ bool Daemon::OpenProbes(std::string* error) {
   TcpEventsConfig config;
   config.netns_ino = static_cast<uint32_t>(scope_->inode());
   config.max_slots = options_.ports_max + 1;
+  config.conn_table_bits = static_cast<uint32_t>(__builtin_ctz(options_.conn_table_entries));
   ReadEphemeralRange(options_.procfs, &config.ephemeral_low, &config.ephemeral_high);
   probe_ = TcpEventsProbe::Open(config, error);
   if (!probe_) return false;

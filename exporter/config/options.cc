@@ -101,6 +101,20 @@ const std::vector<FlagSpec>& Specs() {
        [](const std::string& v, Options* o, std::string* e) {
          return SetUint("ports.max", v, 1, kMaxPortsMax, &o->ports_max, e);
        }},
+      {"bpf.conn-table-entries",
+       "Connections tracked on the fast path (power of two, 2 to 4194304; 24 bytes each); more "
+       "concurrent connections still count, at a higher cost per connection.",
+       "65536", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         uint32_t n = 0;
+         if (!SetUint("bpf.conn-table-entries", v, 2, 1U << 22, &n, e)) return false;
+         if (n & (n - 1)) {
+           *e = "--bpf.conn-table-entries=" + v + ": expected a power of two, e.g. 65536";
+           return false;
+         }
+         o->conn_table_entries = n;
+         return true;
+       }},
       {"probes.strict", "Exit if any BPF program fails to attach instead of serving without it.",
        "false", true,
        [](const std::string& v, Options* o, std::string* e) {

@@ -21,6 +21,7 @@ struct Options {
   std::string netns_path;  // kPath only
   std::vector<uint16_t> track_ports;
   uint32_t ports_max = kDefaultPortsMax;
+  uint32_t conn_table_entries = 65536;  // power of two
   bool probes_strict = false;
   std::string log_level = "info";
   LogFormat log_format = LogFormat::kLogfmt;

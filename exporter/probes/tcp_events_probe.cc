@@ -56,6 +56,8 @@ std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& conf
   skel->rodata->ephemeral_low = config.ephemeral_low;
   skel->rodata->ephemeral_high = config.ephemeral_high;
   bpf_map__set_max_entries(skel->maps.port_counters, config.max_slots);
+  skel->rodata->conn_table_bits = config.conn_table_bits;
+  bpf_map__set_max_entries(skel->maps.conn_table, 1U << config.conn_table_bits);
   const int err = tcp_events::load(skel);
   if (err) {
     const int e = -err;

@@ -36,6 +36,7 @@ struct TcpEventsConfig {
   uint32_t max_slots = 1;  // tracked ports + 1 for "other"
   uint16_t ephemeral_low = 32768;
   uint16_t ephemeral_high = 60999;
+  uint32_t conn_table_bits = SE_CONN_TABLE_BITS;  // log2 of connection table entries
 };
 
 // The tcp_events BPF object: opened, configured and loaded in Open(), attached in

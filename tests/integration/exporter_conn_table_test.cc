@@ -1,0 +1,84 @@
+// Connections beyond the fast-path table fall back to socket-local storage and still count
+// exactly: durations, bytes and the resets of aborts that follow CLOSE.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include "harness/expectations.h"
+#include "harness/namespaced_test.h"
+#include "harness/traffic.h"
+
+namespace se::test {
+namespace {
+
+const Labels kInbound = {{"direction", "inbound"}};
+const Labels kOutbound = {{"direction", "outbound"}};
+
+class ExporterConnTableTest : public NamespacedExporterTest {};
+
+TEST_F(ExporterConnTableTest, ConcurrentConnectionsBeyondATwoEntryTableCountExactly) {
+  // Two entries: at most two of the 2 * kConnections sockets use the table at once.
+  ASSERT_TRUE(StartExporter({"--bpf.conn-table-entries=2"}));
+  constexpr uint16_t kPort = 7040;
+  constexpr int kConnections = 12;
+  UniqueFd listener;
+  std::vector<UniqueFd> clients;
+  ns_.RunIn([&] {
+    listener = ListenTcp({kLoopback4, kPort}, 32);
+    clients = OpenConnections({kLoopback4, kPort}, kConnections);
+  });
+  ASSERT_EQ(clients.size(), static_cast<size_t>(kConnections));
+  TcpServer server(listener.get(), kConnections, 300, CloseMode::kGraceful);
+  for (auto& c : clients) {
+    ASSERT_TRUE(WriteBytes(c.get(), 100));
+    shutdown(c.get(), SHUT_WR);
+  }
+  size_t received = 0;
+  for (auto& c : clients) {
+    int error = 0;
+    received += ReadUntilEof(c.get(), kIoTimeout, &error);
+  }
+  ASSERT_EQ(server.Join().served, kConnections);
+  ASSERT_EQ(received, 300u * kConnections);
+  clients.clear();
+
+  const ExpectedValues want = {
+      {"socket_tcp_accepts_total", PortLabels(kPort), kConnections},
+      {"socket_tcp_connects_total", PortLabels(kPort), kConnections},
+      {"socket_tcp_connect_duration_seconds_count", PortLabels(kPort), kConnections},
+      {"socket_tcp_connection_duration_seconds_count", PortLabels(kPort, kInbound), kConnections},
+      {"socket_tcp_connection_duration_seconds_count", PortLabels(kPort, kOutbound), kConnections},
+      {"socket_tcp_sent_bytes_total", PortLabels(kPort, kOutbound), 100 * kConnections},
+      {"socket_tcp_received_bytes_total", PortLabels(kPort, kInbound), 100 * kConnections},
+      {"socket_tcp_sent_bytes_total", PortLabels(kPort, kInbound), 300 * kConnections},
+      {"socket_tcp_received_bytes_total", PortLabels(kPort, kOutbound), 300 * kConnections},
+  };
+  ExpectValues(exporter_->ScrapeUntil(Reached(want)), want);
+}
+
+TEST_F(ExporterConnTableTest, AbortsBeyondATwoEntryTableKeepTheirDirectionAndPort) {
+  ASSERT_TRUE(StartExporter({"--bpf.conn-table-entries=2"}));
+  constexpr uint16_t kPort = 7041;
+  constexpr int kConnections = 6;
+  UniqueFd listener;
+  std::vector<UniqueFd> clients;
+  ns_.RunIn([&] {
+    listener = ListenTcp({kLoopback4, kPort}, 32);
+    clients = OpenConnections({kLoopback4, kPort}, kConnections);
+  });
+  TcpServer server(listener.get(), kConnections, 0, CloseMode::kReset);
+  for (auto& c : clients) shutdown(c.get(), SHUT_WR);
+  ASSERT_EQ(server.Join().served, kConnections);
+  clients.clear();
+
+  const ExpectedValues want = {
+      {"socket_tcp_resets_sent_total", PortLabels(kPort, {{"direction", "inbound"}, {"reason", "other"}}),
+       kConnections},
+      {"socket_tcp_resets_received_total", PortLabels(kPort, kOutbound), kConnections},
+  };
+  const ParsedMetrics m = exporter_->ScrapeUntil(Reached(want));
+  ExpectValues(m, want);
+  EXPECT_EQ(m.Sum("socket_tcp_resets_sent_total"), kConnections);
+}
+
+}  // namespace
+}  // namespace se::test
