@@ -87,9 +87,17 @@ static __always_inline struct se_port_counters *slot_counters(__u32 slot)
 	return bpf_map_lookup_elem(&port_counters, &slot);
 }
 
-/* Atomic even on a per-CPU value: a softirq may interrupt a process-context
- * run on the same CPU, and a plain load/add/store would lose its update. */
-#define SE_INC(field, n) __sync_fetch_and_add(&(field), (n))
+/*
+ * Per-CPU counters are updated with plain adds. A program cannot interrupt
+ * itself on a CPU (a nested run is skipped and counted in recursion_misses,
+ * exported as socket_exporter_bpf_missed_events_total), and each field is
+ * written by exactly one program: inet_sock_set_state owns connects,
+ * failures, accepts, histograms and bytes; tcp_send_reset owns resets_sent;
+ * tcp_receive_reset owns resets_received. So no update can be lost to a
+ * softirq run of another program, and the lock prefix (~10 ns each, a dozen
+ * per connection) is not needed. Shared (non-per-CPU) state uses atomics.
+ */
+#define SE_INC(field, n) ((field) += (n))
 
 static __always_inline __u32 log2_bucket(__u64 ns)
 {

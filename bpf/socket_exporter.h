@@ -90,7 +90,7 @@ struct se_sock {
 };
 
 /* Default entries of the connection table (2 ways per bucket); set at load. */
-#define SE_CONN_TABLE_BITS 16
-#define SE_CONN_TABLE_MAX_BITS 22
+#define SE_CONN_TABLE_BITS 13
+#define SE_CONN_TABLE_MAX_BITS 19 /* keeps all maps below 64 MiB on 128 CPUs */
 
 #endif /* SOCKET_EXPORTER_H */

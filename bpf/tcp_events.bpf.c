@@ -157,6 +157,11 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 	     const int newstate)
 {
+	/* Most transitions count nothing: decide on the states (registers) before
+	 * touching the socket. */
+	if (newstate != TCP_SYN_SENT && newstate != TCP_ESTABLISHED &&
+	    newstate != TCP_LISTEN && newstate != TCP_CLOSE)
+		return 0;
 	if (sk->sk_protocol != IPPROTO_TCP || !in_scope(sk))
 		return 0;
 	switch (newstate) {

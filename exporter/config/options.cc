@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "config/port_list.h"
+#include "socket_exporter.h"
 
 namespace se {
 namespace {
@@ -102,14 +103,14 @@ const std::vector<FlagSpec>& Specs() {
          return SetUint("ports.max", v, 1, kMaxPortsMax, &o->ports_max, e);
        }},
       {"bpf.conn-table-entries",
-       "Connections tracked on the fast path (power of two, 2 to 4194304; 24 bytes each); more "
+       "Connections tracked on the fast path (power of two, 2 to 524288; 24 bytes each); more "
        "concurrent connections still count, at a higher cost per connection.",
-       "65536", false,
+       "8192", false,
        [](const std::string& v, Options* o, std::string* e) {
          uint32_t n = 0;
-         if (!SetUint("bpf.conn-table-entries", v, 2, 1U << 22, &n, e)) return false;
+         if (!SetUint("bpf.conn-table-entries", v, 2, 1U << SE_CONN_TABLE_MAX_BITS, &n, e)) return false;
          if (n & (n - 1)) {
-           *e = "--bpf.conn-table-entries=" + v + ": expected a power of two, e.g. 65536";
+           *e = "--bpf.conn-table-entries=" + v + ": expected a power of two, e.g. 8192";
            return false;
          }
          o->conn_table_entries = n;

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "socket_exporter.h"
+
 namespace se {
 
 enum class NetnsMode { kSelf, kAll, kPath };
@@ -21,7 +23,7 @@ struct Options {
   std::string netns_path;  // kPath only
   std::vector<uint16_t> track_ports;
   uint32_t ports_max = kDefaultPortsMax;
-  uint32_t conn_table_entries = 65536;  // power of two
+  uint32_t conn_table_entries = 1U << SE_CONN_TABLE_BITS;  // power of two
   bool probes_strict = false;
   std::string log_level = "info";
   LogFormat log_format = LogFormat::kLogfmt;

@@ -127,6 +127,13 @@ bool TcpEventsProbe::AnyAttached() const {
   return any;
 }
 
+void TcpEventsProbe::Detach() {
+  ForEachProgram(skel_, [](const char*, bpf_program*, bpf_link** link) {
+    bpf_link__destroy(*link);
+    *link = nullptr;
+  });
+}
+
 std::vector<se_port_counters> TcpEventsProbe::ReadCounters() const {
   std::vector<se_port_counters> out(config_.max_slots);
   std::vector<se_port_counters> percpu(num_cpus_);

@@ -56,6 +56,8 @@ class TcpEventsProbe {
   // strict, otherwise logs failures and keeps the ones that attached.
   bool Attach(bool strict, const AttachFn& attach, std::string* error);
   bool AnyAttached() const;
+  // Detaches every program; maps and counters stay (benchmarks alternate attach/detach).
+  void Detach();
 
   // Counters summed over CPUs, indexed by slot (size max_slots).
   std::vector<se_port_counters> ReadCounters() const;

@@ -54,6 +54,8 @@ TEST(OptionsTest, BadInputGivesOneLineNamingTheFlag) {
       {{"--web.telemetry-path=metrics"}, "--web.telemetry-path=metrics"},
       {{"--web.listen-address"}, "needs a value"},
       {{"stray"}, "unexpected argument \"stray\""},
+      {{"--bpf.conn-table-entries=1000"}, "power of two"},
+      {{"--bpf.conn-table-entries=1048576"}, "from 2 to 524288"},
   };
   for (const auto& [args, needle] : cases) {
     const auto r = Parse(args);
