@@ -18,8 +18,13 @@ namespace se {
 Daemon::Daemon(Options options) : options_(std::move(options)) {}
 
 Daemon::~Daemon() {
+  ready_ = false;
+  {
+    // Detach first: stopping civetweb can take its poll quantum (2 s) to return.
+    std::lock_guard<std::mutex> lock(scrape_mu_);
+    probe_.reset();
+  }
   http_.Stop();
-  probe_.reset();
 }
 
 bool Daemon::OpenProbes(std::string* error) {
@@ -83,8 +88,9 @@ bool Daemon::Start(std::string* error) {
   return true;
 }
 
-std::string Daemon::RenderMetrics() {
+std::optional<std::string> Daemon::RenderMetrics() {
   std::lock_guard<std::mutex> lock(scrape_mu_);
+  if (!probe_) return std::nullopt;
   port_labels_.Set(probe_->SlotPorts());
   return prometheus::TextSerializer().Serialize(CollectAll(collectors_));
 }

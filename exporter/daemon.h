@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,7 @@ class Daemon {
   bool Start(std::string* error);
   // Blocks until SIGTERM or SIGINT (which the caller has blocked in every thread).
   void WaitForShutdown();
-  std::string RenderMetrics();
+  std::optional<std::string> RenderMetrics();
   uint16_t http_port() const { return http_.port(); }
   // Replaces how programs are attached (tests use it to make one probe fail).
   void set_attach_fn(AttachFn attach) { attach_ = std::move(attach); }

@@ -69,7 +69,9 @@ void HttpServer::Stop() {
 
 int HttpServer::HandleMetrics(mg_connection* conn, void* self) {
   auto* s = static_cast<HttpServer*>(self);
-  return Reply(conn, 200, kMetricsType, s->routes_.render_metrics());
+  const std::optional<std::string> body = s->routes_.render_metrics();
+  if (!body) return Reply(conn, 503, "text/plain; charset=utf-8", "Shutting down\n");
+  return Reply(conn, 200, kMetricsType, *body);
 }
 
 int HttpServer::HandleLanding(mg_connection* conn, void* self) {

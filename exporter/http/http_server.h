@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 struct mg_context;
@@ -12,7 +13,8 @@ namespace se {
 
 struct HttpRoutes {
   std::string telemetry_path = "/metrics";
-  std::function<std::string()> render_metrics;  // Prometheus text exposition
+  // Prometheus text exposition; nullopt while shutting down (answered with 503).
+  std::function<std::optional<std::string>()> render_metrics;
   std::function<bool()> ready;                  // /-/ready answers 200 once true
 };
 
