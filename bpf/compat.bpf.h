@@ -6,6 +6,32 @@
 #ifndef COMPAT_BPF_H
 #define COMPAT_BPF_H
 
+/*
+ * View a socket as a tcp_sock. bpf_rdonly_cast() (v6.2, commit a35b9af4ec2c)
+ * is inlined by the verifier into a register move, where the helper
+ * bpf_skc_to_tcp_sock() is a call; callers pass sockets the tracepoints
+ * report for TCP only.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+static __always_inline const struct tcp_sock *as_tcp_sock(const struct sock *sk)
+{
+	return bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+}
+
+/*
+ * When the SYN-ACK that completes a connect was processed:
+ * tcp_rcv_state_process() calls tcp_mstamp_refresh() for TCP_SYN_SENT before
+ * tcp_rcv_synsent_state_process() moves the socket to ESTABLISHED, and
+ * tcp_clock_cache is ktime_get_ns() (v4.13+, commit 9a568de4818d; ns since
+ * v5.2, commit fb420d5d91c1) — the clock bpf_ktime_get_ns() reads, without
+ * the call.
+ */
+static __always_inline __u64 syn_ack_time(const struct sock *sk)
+{
+	return as_tcp_sock(sk)->tcp_clock_cache;
+}
+
 /* Network namespace inode of a received segment: its device's namespace. */
 static __always_inline __u32 skb_netns_ino(const struct sk_buff *skb)
 {

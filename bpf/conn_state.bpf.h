@@ -23,20 +23,35 @@ struct se_conn {
 	struct se_sock s;
 };
 
+/* Scratch slot that turns a socket pointer into a number (see conn_id). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sock_addr SEC(".maps");
+
 /*
  * Identity of a socket for the table: its address, plus its remote port
  * (set before SYN_SENT and for children at creation) in the top bits, so an
  * entry left behind by a missed CLOSE cannot match a later socket at the
- * same address unless the remote port matches too. bpf_get_socket_id()
- * would be unique, but generating a id costs ~200 ns per socket here.
- * The address is read as a number through the stack because the verifier
- * forbids arithmetic on a socket pointer.
+ * same address unless the remote port matches too. The verifier forbids
+ * arithmetic on a socket pointer, but a value loaded from map memory is a
+ * plain number: storing the pointer in a per-CPU slot and loading it back
+ * costs a few ns, where bpf_probe_read_kernel() cost ~50 ns per call and
+ * bpf_get_socket_cookie() ~200 ns per new socket (measured on the connect
+ * storm, docs/benchmarks.md).
  */
 static __always_inline __u64 conn_id(const struct sock *sk)
 {
-	__u64 addr = 0;
+	__u32 zero = 0;
+	volatile __u64 *slot = bpf_map_lookup_elem(&sock_addr, &zero);
+	__u64 addr;
 
-	bpf_probe_read_kernel(&addr, sizeof(addr), &sk);
+	if (!slot)
+		return 0;
+	*slot = (__u64)sk;
+	addr = *slot;
 	return addr ^ ((__u64)sk->__sk_common.skc_dport << 48);
 }
 

@@ -134,7 +134,7 @@ static __always_inline void on_close(const struct sock *sk)
 	__u64 id = conn_id(sk);
 	struct se_sock *s = conn_lookup(sk, id);
 	struct se_port_counters *c;
-	struct tcp_sock *tp;
+	const struct tcp_sock *tp;
 	__u8 dir;
 
 	if (!s)
@@ -143,8 +143,8 @@ static __always_inline void on_close(const struct sock *sk)
 		goto out;
 	dir = s->dir & 1;
 	c = slot_counters(s->slot);
-	tp = bpf_skc_to_tcp_sock((void *)sk);
-	if (!c || !tp)
+	tp = as_tcp_sock(sk);
+	if (!c)
 		goto out;
 	hist_add(&c->conn_duration[dir], bpf_ktime_get_ns() - s->start_ns);
 	SE_INC(c->bytes_sent[dir], tcp_payload_sent(tp));
@@ -171,7 +171,7 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 		break;
 	case TCP_ESTABLISHED:
 		if (oldstate == TCP_SYN_SENT)
-			on_connect_done(sk, bpf_ktime_get_ns());
+			on_connect_done(sk, syn_ack_time(sk));
 		else if (oldstate == TCP_SYN_RECV)
 			on_accept(sk, bpf_ktime_get_ns());
 		break;
