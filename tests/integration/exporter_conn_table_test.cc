@@ -52,7 +52,18 @@ TEST_F(ExporterConnTableTest, ConcurrentConnectionsBeyondATwoEntryTableCountExac
       {"socket_tcp_sent_bytes_total", PortLabels(kPort, kInbound), 300 * kConnections},
       {"socket_tcp_received_bytes_total", PortLabels(kPort, kOutbound), 300 * kConnections},
   };
-  ExpectValues(exporter_->ScrapeUntil(Reached(want)), want);
+  const ParsedMetrics m = exporter_->ScrapeUntil(Reached(want));
+  ExpectValues(m, want);
+  // Loopback handshakes take microseconds and these connections lived well under the test's
+  // bounded I/O timeouts: a wrong start time would show up as a huge or negative sum.
+  const double connect_sum = m.Value("socket_tcp_connect_duration_seconds_sum", PortLabels(kPort));
+  EXPECT_GT(connect_sum, 0);
+  EXPECT_LT(connect_sum / kConnections, 0.05);
+  for (const Labels& dir : {kInbound, kOutbound}) {
+    const double life = m.Value("socket_tcp_connection_duration_seconds_sum", PortLabels(kPort, dir));
+    EXPECT_GT(life, 0);
+    EXPECT_LT(life / kConnections, 5.0);
+  }
 }
 
 TEST_F(ExporterConnTableTest, AbortsBeyondATwoEntryTableKeepTheirDirectionAndPort) {
