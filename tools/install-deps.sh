@@ -3,11 +3,18 @@
 # to run its tests). Needs root.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+packages=(cmake ninja-build g++ clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
           prometheus-cpp-dev libcivetweb-dev libspdlog-dev libfmt-dev iproute2)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(googletest libgtest-dev libgmock-dev prometheus curl)
 fi
+
+# Debian packages bpftool on its own; Ubuntu ships it in linux-tools.
+bpftool_packages=(bpftool)
+if ! apt-cache show bpftool >/dev/null 2>&1 && grep -qi ubuntu /etc/os-release; then
+  bpftool_packages=(linux-tools-common "linux-tools-$(uname -r)")
+fi
+command -v bpftool >/dev/null || [[ -x /usr/sbin/bpftool ]] || packages+=("${bpftool_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
