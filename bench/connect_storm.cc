@@ -55,16 +55,17 @@ constexpr int kIoTimeoutSeconds = 5;  // bounds every blocking call of a client
 constexpr int kPollMillis = 100;      // how often the server rechecks `stop`
 
 void Usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s [--connections=N] [--max-seconds=S] [--threads=K] [--port=P]\n"
-               "          [--server=thread|inline]\n"
-               "  --connections  connections to complete (default 20000)\n"
-               "  --max-seconds  stop after this many seconds even if N is not reached (default 30)\n"
-               "  --threads      client threads (default 1)\n"
-               "  --port         listening port on 127.0.0.1 (default 0: any free port)\n"
-               "  --server       thread: a server thread accepts (default); inline: every\n"
-               "                 client thread accepts its own connections on its own port (P+i)\n",
-               argv0);
+  std::fprintf(
+      stderr,
+      "usage: %s [--connections=N] [--max-seconds=S] [--threads=K] [--port=P]\n"
+      "          [--server=thread|inline]\n"
+      "  --connections  connections to complete (default 20000)\n"
+      "  --max-seconds  stop after this many seconds even if N is not reached (default 30)\n"
+      "  --threads      client threads (default 1)\n"
+      "  --port         listening port on 127.0.0.1 (default 0: any free port)\n"
+      "  --server       thread: a server thread accepts (default); inline: every\n"
+      "                 client thread accepts its own connections on its own port (P+i)\n",
+      argv0);
 }
 
 bool ParseNumber(const std::string& value, double min, double max, double* out) {
@@ -250,8 +251,8 @@ int main(int argc, char** argv) {
   if (!o.inline_server) server_thread = std::thread(Serve, endpoints[0].listen_fd, &shared);
 
   const auto start = Clock::now();
-  shared.deadline =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.max_seconds));
+  shared.deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(o.max_seconds));
   std::vector<std::thread> clients;
   for (unsigned i = 0; i < o.threads; ++i) {
     clients.emplace_back(Client, std::cref(o), endpoints[i % endpoints.size()], &shared);
@@ -265,8 +266,8 @@ int main(int argc, char** argv) {
 
   const uint64_t done = shared.completed.load();
   const uint64_t errors = shared.errors.load();
-  std::printf("connections=%llu seconds=%.3f cps=%.0f\n", static_cast<unsigned long long>(done), seconds,
-              seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
+  std::printf("connections=%llu seconds=%.3f cps=%.0f\n", static_cast<unsigned long long>(done),
+              seconds, seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
   if (errors > 0) std::fprintf(stderr, "errors=%llu\n", static_cast<unsigned long long>(errors));
   return errors == 0 && done > 0 ? 0 : 1;
 }

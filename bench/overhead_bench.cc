@@ -95,12 +95,13 @@ Args ParseArgs(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];
     auto value = [&](const char* flag) { return s.substr(std::strlen(flag)); };
-    if (s.rfind("--pairs=", 0) == 0) a.pairs = std::max(10, std::atoi(value("--pairs=").c_str()));
+    if (s.rfind("--pairs=", 0) == 0)
+      a.pairs = std::max(10, std::atoi(value("--pairs=").c_str()));
     else if (s.rfind("--connections=", 0) == 0)
       a.connections = std::max(100, std::atoi(value("--connections=").c_str()));
     else if (s.rfind("--conn-table-bits=", 0) == 0)
-      a.conn_table_bits = std::clamp(std::atoi(value("--conn-table-bits=").c_str()), 1,
-                                     SE_CONN_TABLE_MAX_BITS);
+      a.conn_table_bits =
+          std::clamp(std::atoi(value("--conn-table-bits=").c_str()), 1, SE_CONN_TABLE_MAX_BITS);
     else {
       std::fprintf(stderr,
                    "usage: overhead_bench [--pairs=N>=10] [--connections=N] "

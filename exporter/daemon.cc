@@ -35,11 +35,12 @@ bool Daemon::OpenProbes(std::string* error) {
   ReadEphemeralRange(options_.procfs, &config.ephemeral_low, &config.ephemeral_high);
   probe_ = TcpEventsProbe::Open(config, error);
   if (!probe_) return false;
-  log::Debug("BPF programs loaded",
-            {{"netns", options_.netns_mode == NetnsMode::kAll ? "all" : std::to_string(config.netns_ino)},
-             {"ports_max", std::to_string(options_.ports_max)},
-             {"ephemeral_range", std::to_string(config.ephemeral_low) + "-" +
-                                     std::to_string(config.ephemeral_high)}});
+  log::Debug(
+      "BPF programs loaded",
+      {{"netns", options_.netns_mode == NetnsMode::kAll ? "all" : std::to_string(config.netns_ino)},
+       {"ports_max", std::to_string(options_.ports_max)},
+       {"ephemeral_range",
+        std::to_string(config.ephemeral_low) + "-" + std::to_string(config.ephemeral_high)}});
   return true;
 }
 
@@ -67,7 +68,8 @@ bool Daemon::Start(std::string* error) {
       inventory_.get(), [this](uint16_t port) { return port_labels_.Label(port); });
   collectors_ = {
       {"tcp", std::make_shared<TcpCountersCollector>(probe_.get()), nullptr},
-      {"inventory", inventory_collector, [inventory_collector] { return inventory_collector->last_ok(); }},
+      {"inventory", inventory_collector,
+       [inventory_collector] { return inventory_collector->last_ok(); }},
       {"exporter", std::make_shared<ExporterCollector>(probe_.get()), nullptr},
   };
   HttpRoutes routes;
@@ -77,8 +79,9 @@ bool Daemon::Start(std::string* error) {
   if (!http_.Start(options_.listen_address, std::move(routes), error)) return false;
   if (!probe_->Attach(options_.probes_strict, attach_, error)) return false;
   if (!probe_->AnyAttached()) {
-    *error = "no BPF program could be attached (see the warnings above); the kernel needs BTF "
-             "tracepoints (tp_btf), 5.5+";
+    *error =
+        "no BPF program could be attached (see the warnings above); the kernel needs BTF "
+        "tracepoints (tp_btf), 5.5+";
     return false;
   }
   // After attaching: listeners opened from now on are tracked by the kernel itself.

@@ -12,23 +12,25 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 std::vector<MetricFamily> BuildExporterFamilies(const std::vector<ProgramStats>& stats) {
-  auto build = MakeFamily("socket_exporter_build_info",
-                          "A metric with a constant 1 labelled by version and revision.",
-                          MetricType::Gauge);
+  auto build =
+      MakeFamily("socket_exporter_build_info",
+                 "A metric with a constant 1 labelled by version and revision.", MetricType::Gauge);
   AddGauge(&build, {{"version", SE_VERSION}, {"revision", SE_REVISION}}, 1);
   auto attached = MakeFamily("socket_exporter_probe_attached",
                              "Whether the BPF program of a probe is attached (1) or not (0).",
                              MetricType::Gauge);
-  auto missed = MakeFamily("socket_exporter_bpf_missed_events_total",
-                           "Program runs the kernel skipped because the program was already running "
-                           "on that CPU.",
-                           MetricType::Counter);
+  auto missed =
+      MakeFamily("socket_exporter_bpf_missed_events_total",
+                 "Program runs the kernel skipped because the program was already running "
+                 "on that CPU.",
+                 MetricType::Counter);
   auto runs = MakeFamily("socket_exporter_bpf_program_runs_total",
                          "Runs of a BPF program, counted while kernel.bpf_stats_enabled is 1.",
                          MetricType::Counter);
-  auto run_time = MakeFamily("socket_exporter_bpf_program_run_seconds_total",
-                             "Time spent in a BPF program, counted while kernel.bpf_stats_enabled is 1.",
-                             MetricType::Counter);
+  auto run_time =
+      MakeFamily("socket_exporter_bpf_program_run_seconds_total",
+                 "Time spent in a BPF program, counted while kernel.bpf_stats_enabled is 1.",
+                 MetricType::Counter);
   for (const auto& s : stats) {
     AddGauge(&attached, {{"probe", s.probe}}, s.attached ? 1 : 0);
     AddCounter(&missed, {{"probe", s.probe}}, s.missed_events);

@@ -45,7 +45,8 @@ void BuildOutbound(const LabelledCounters& p, MetricFamily* connects, MetricFami
     for (int r = 0; r < SE_FAIL_COUNT; ++r)
       AddCounter(failures, {{"port", p.port}, {"reason", kFailures[r]}}, c.connect_failures[r]);
   }
-  if (HistCount(c.connect_duration)) AddHist(connect_duration, {{"port", p.port}}, c.connect_duration);
+  if (HistCount(c.connect_duration))
+    AddHist(connect_duration, {{"port", p.port}}, c.connect_duration);
 }
 
 void BuildResets(const LabelledCounters& p, MetricFamily* sent, MetricFamily* received) {
@@ -53,7 +54,8 @@ void BuildResets(const LabelledCounters& p, MetricFamily* sent, MetricFamily* re
   if (AnyNonZero(c.resets_sent[0]) || AnyNonZero(c.resets_sent[1])) {
     for (int d = 0; d < SE_DIR_COUNT; ++d)
       for (int r = 0; r < SE_RST_REASON_COUNT; ++r)
-        AddCounter(sent, {{"direction", kDirections[d]}, {"port", p.port}, {"reason", kResetReasons[r]}},
+        AddCounter(sent,
+                   {{"direction", kDirections[d]}, {"port", p.port}, {"reason", kResetReasons[r]}},
                    c.resets_sent[d][r]);
   }
   if (AnyNonZero(c.resets_received)) {
@@ -112,15 +114,17 @@ std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCoun
   auto connect_duration = MakeFamily("socket_tcp_connect_duration_seconds",
                                      "Time from SYN sent to ESTABLISHED of successful connects.",
                                      MetricType::Histogram);
-  auto accepts = MakeFamily("socket_tcp_accepts_total",
-                            "Inbound TCP connections that completed the handshake on a listening port.",
-                            MetricType::Counter);
-  auto rst_sent = MakeFamily("socket_tcp_resets_sent_total", "TCP resets sent.", MetricType::Counter);
+  auto accepts =
+      MakeFamily("socket_tcp_accepts_total",
+                 "Inbound TCP connections that completed the handshake on a listening port.",
+                 MetricType::Counter);
+  auto rst_sent =
+      MakeFamily("socket_tcp_resets_sent_total", "TCP resets sent.", MetricType::Counter);
   auto rst_received =
       MakeFamily("socket_tcp_resets_received_total", "TCP resets received.", MetricType::Counter);
-  auto duration = MakeFamily("socket_tcp_connection_duration_seconds",
-                             "Lifetime of TCP connections from ESTABLISHED to closed.",
-                             MetricType::Histogram);
+  auto duration =
+      MakeFamily("socket_tcp_connection_duration_seconds",
+                 "Lifetime of TCP connections from ESTABLISHED to closed.", MetricType::Histogram);
   auto sent = MakeFamily("socket_tcp_sent_bytes_total",
                          "Payload bytes sent by TCP connections, added when they close.",
                          MetricType::Counter);
@@ -134,7 +138,7 @@ std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCoun
     BuildConnections(p, &duration, &sent, &received);
   }
   return {connects, failures, connect_duration, accepts, rst_sent, rst_received,
-          duration, sent, received};
+          duration, sent,     received};
 }
 
 std::vector<MetricFamily> TcpCountersCollector::Collect() const {

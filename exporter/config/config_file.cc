@@ -32,19 +32,17 @@ struct Field {
 const std::vector<Field>& SynFloodFields() {
   static const std::vector<Field> fields = {
       {"tick", Kind::kDuration, 100, true, 60000,
-       "a duration from 100ms to 60s, e.g. 500ms or 2.5s", &SynFloodConfig::tick, nullptr,
-       nullptr},
+       "a duration from 100ms to 60s, e.g. 500ms or 2.5s", &SynFloodConfig::tick, nullptr, nullptr},
       {"min_syn_rate", Kind::kNumber, 0, false, NAN, "a number greater than 0", nullptr,
        &SynFloodConfig::min_syn_rate, nullptr},
-      {"max_completion_ratio", Kind::kNumber, 0, false, 1,
-       "a number greater than 0 and at most 1", nullptr, &SynFloodConfig::max_completion_ratio,
-       nullptr},
+      {"max_completion_ratio", Kind::kNumber, 0, false, 1, "a number greater than 0 and at most 1",
+       nullptr, &SynFloodConfig::max_completion_ratio, nullptr},
       {"min_listen_drop_rate", Kind::kNumber, 0, true, NAN, "a number at least 0", nullptr,
        &SynFloodConfig::min_listen_drop_rate, nullptr},
       {"half_open_fill", Kind::kNumber, 0, false, 1, "a number greater than 0 and at most 1",
        nullptr, &SynFloodConfig::half_open_fill, nullptr},
-      {"activate_ticks", Kind::kInteger, 1, true, 60, "an integer from 1 to 60", nullptr,
-       nullptr, &SynFloodConfig::activate_ticks},
+      {"activate_ticks", Kind::kInteger, 1, true, 60, "an integer from 1 to 60", nullptr, nullptr,
+       &SynFloodConfig::activate_ticks},
       {"clear_ticks", Kind::kInteger, 1, true, 600, "an integer from 1 to 600", nullptr, nullptr,
        &SynFloodConfig::clear_ticks},
       {"top_sources", Kind::kInteger, 0, true, 50, "an integer from 0 to 50", nullptr, nullptr,
@@ -97,8 +95,7 @@ bool ParseDuration(const std::string& s, double* ms) {
   const std::string suffix = s.substr(unit);
   if (suffix != "ms" && suffix != "s") return false;
   const std::string digits = s.substr(0, unit);
-  if (digits.front() == '.' || digits.back() == '.' ||
-      digits.find('.') != digits.rfind('.')) {
+  if (digits.front() == '.' || digits.back() == '.' || digits.find('.') != digits.rfind('.')) {
     return false;
   }
   if (!ParseDecimal(digits, ms)) return false;

@@ -32,8 +32,8 @@ bool SetUint(const std::string& flag, const std::string& v, uint32_t lo, uint32_
   return true;
 }
 
-bool SetChoice(const std::string& flag, const std::string& v, const std::vector<std::string>& choices,
-               std::string* out, std::string* error) {
+bool SetChoice(const std::string& flag, const std::string& v,
+               const std::vector<std::string>& choices, std::string* out, std::string* error) {
   for (const auto& c : choices) {
     if (v == c) {
       *out = v;
@@ -77,11 +77,15 @@ const std::vector<FlagSpec>& Specs() {
   static const std::vector<FlagSpec> specs = {
       {"web.listen-address", "Address to listen on for the web interface and telemetry.",
        kDefaultListenAddress, false,
-       [](const std::string& v, Options* o, std::string*) { o->listen_address = v; return true; }},
+       [](const std::string& v, Options* o, std::string*) {
+         o->listen_address = v;
+         return true;
+       }},
       {"web.telemetry-path", "Path under which to expose metrics.", "/metrics", false,
        [](const std::string& v, Options* o, std::string* e) {
          if (v.empty() || v[0] != '/' || v == "/" || v == "/-/healthy" || v == "/-/ready") {
-           *e = "--web.telemetry-path=" + v + ": expected a path starting with / other than /, "
+           *e = "--web.telemetry-path=" + v +
+                ": expected a path starting with / other than /, "
                 "/-/healthy and /-/ready";
            return false;
          }
@@ -108,7 +112,8 @@ const std::vector<FlagSpec>& Specs() {
        "8192", false,
        [](const std::string& v, Options* o, std::string* e) {
          uint32_t n = 0;
-         if (!SetUint("bpf.conn-table-entries", v, 2, 1U << SE_CONN_TABLE_MAX_BITS, &n, e)) return false;
+         if (!SetUint("bpf.conn-table-entries", v, 2, 1U << SE_CONN_TABLE_MAX_BITS, &n, e))
+           return false;
          if (n & (n - 1)) {
            *e = "--bpf.conn-table-entries=" + v + ": expected a power of two, e.g. 8192";
            return false;
@@ -134,9 +139,16 @@ const std::vector<FlagSpec>& Specs() {
          return true;
        }},
       {"path.procfs", "procfs mountpoint.", "/proc", false,
-       [](const std::string& v, Options* o, std::string*) { o->procfs = v; return true; }},
+       [](const std::string& v, Options* o, std::string*) {
+         o->procfs = v;
+         return true;
+       }},
       {"path.sysfs", "sysfs mountpoint (kernel BTF is read from SYSFS/kernel/btf/vmlinux).", "/sys",
-       false, [](const std::string& v, Options* o, std::string*) { o->sysfs = v; return true; }},
+       false,
+       [](const std::string& v, Options* o, std::string*) {
+         o->sysfs = v;
+         return true;
+       }},
   };
   return specs;
 }
@@ -201,7 +213,8 @@ std::string UsageText(const std::string& program) {
   std::ostringstream out;
   out << "usage: " << program << " [<flags>]\n\n"
       << "Prometheus exporter for per-port TCP connection statistics collected with eBPF.\n\n"
-      << "Flags:\n  -h, --help  Show this help and exit.\n      --version  Show version and exit.\n";
+      << "Flags:\n  -h, --help  Show this help and exit.\n      --version  Show version and "
+         "exit.\n";
   for (const auto& s : Specs()) {
     out << "      --" << (s.is_bool ? "[no-]" : "") << s.name << (s.is_bool ? "" : "=VALUE") << "\n"
         << "          " << s.help;
@@ -212,7 +225,8 @@ std::string UsageText(const std::string& program) {
 }
 
 std::string VersionText() {
-  return std::string("socket_exporter, version ") + SE_VERSION + " (revision: " + SE_REVISION + ")\n";
+  return std::string("socket_exporter, version ") + SE_VERSION + " (revision: " + SE_REVISION +
+         ")\n";
 }
 
 }  // namespace se

@@ -22,8 +22,8 @@ bool ParseToken(const std::string& token, std::vector<uint16_t>* ports) {
   if (dash == std::string::npos) {
     if (!ParsePort(token, &lo)) return false;
     hi = lo;
-  } else if (!ParsePort(token.substr(0, dash), &lo) ||
-             !ParsePort(token.substr(dash + 1), &hi) || lo > hi) {
+  } else if (!ParsePort(token.substr(0, dash), &lo) || !ParsePort(token.substr(dash + 1), &hi) ||
+             lo > hi) {
     return false;
   }
   for (uint32_t p = lo; p <= hi; ++p) ports->push_back(static_cast<uint16_t>(p));
@@ -40,8 +40,9 @@ bool ParsePortList(const std::string& text, std::vector<uint16_t>* ports, std::s
     token.erase(std::remove_if(token.begin(), token.end(), ::isspace), token.end());
     if (token.empty() && text.find_first_not_of(" ,") == std::string::npos) continue;
     if (!ParseToken(token, &out)) {
-      *error = "--ports.track: bad token \"" + token +
-               "\": use ports 1-65535 and ranges LOW-HIGH separated by commas, e.g. 22,80,8000-8100";
+      *error =
+          "--ports.track: bad token \"" + token +
+          "\": use ports 1-65535 and ranges LOW-HIGH separated by commas, e.g. 22,80,8000-8100";
       return false;
     }
   }

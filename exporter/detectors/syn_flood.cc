@@ -97,9 +97,8 @@ bool SynFloodDetector::Suspect(const Rates& rates, uint64_t syn_backlog) const {
   if (config_.min_listen_drop_rate > 0 && rates.listen_drop_rate >= config_.min_listen_drop_rate) {
     return true;
   }
-  return syn_backlog > 0 &&
-         static_cast<double>(rates.half_open) >=
-             config_.half_open_fill * static_cast<double>(syn_backlog);
+  return syn_backlog > 0 && static_cast<double>(rates.half_open) >=
+                                config_.half_open_fill * static_cast<double>(syn_backlog);
 }
 
 void SynFloodDetector::Advance(const std::string& port, bool suspect, const Rates& rates,
@@ -124,13 +123,12 @@ void SynFloodDetector::Advance(const std::string& port, bool suspect, const Rate
   if (++state->calm_streak < clear) return;
   state->active = false;
   state->calm_streak = 0;
-  events->push_back(MakeEvent(FloodEvent::Kind::kEnd, port, rates.syn_rate,
-                              rates.completion_ratio, rates.listen_drop_rate,
-                              rates.synack_retransmit_rate, rates.half_open));
+  events->push_back(MakeEvent(FloodEvent::Kind::kEnd, port, rates.syn_rate, rates.completion_ratio,
+                              rates.listen_drop_rate, rates.synack_retransmit_rate,
+                              rates.half_open));
 }
 
-void SynFloodDetector::AgeMissingPorts(double elapsed_seconds,
-                                       const std::set<std::string>& seen,
+void SynFloodDetector::AgeMissingPorts(double elapsed_seconds, const std::set<std::string>& seen,
                                        std::vector<FloodEvent>* events) {
   for (auto it = ports_.begin(); it != ports_.end();) {
     PortState& state = it->second;

@@ -42,8 +42,9 @@ bool HttpServer::Start(const std::string& listen_address, HttpRoutes routes, std
   std::call_once(g_init_once, [] { mg_init_library(0); });
   routes_ = std::move(routes);
   const std::string ports = CivetwebPorts(addr, mg_check_feature(8) != 0);
-  const char* options[] = {"listening_ports", ports.c_str(), "num_threads", "4",
-                           "request_timeout_ms", "10000", "enable_keep_alive", "yes", nullptr};
+  const char* options[] = {
+      "listening_ports", ports.c_str(),       "num_threads", "4",    "request_timeout_ms",
+      "10000",           "enable_keep_alive", "yes",         nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = CaptureLog;
   ctx_ = mg_start(&callbacks, this, options);
@@ -80,7 +81,9 @@ int HttpServer::HandleLanding(mg_connection* conn, void* self) {
   const std::string body =
       "<!DOCTYPE html><html><head><title>socket_exporter</title></head><body>"
       "<h1>socket_exporter</h1><p>Per-port TCP connection statistics from eBPF.</p><ul>"
-      "<li><a href=\"." + m + "\">Metrics</a></li><li><a href=\"./-/healthy\">Health</a></li>"
+      "<li><a href=\"." +
+      m +
+      "\">Metrics</a></li><li><a href=\"./-/healthy\">Health</a></li>"
       "<li><a href=\"./-/ready\">Readiness</a></li></ul><p>Version " SE_VERSION
       " (revision " SE_REVISION ")</p></body></html>\n";
   return Reply(conn, 200, "text/html; charset=utf-8", body);

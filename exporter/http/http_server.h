@@ -15,7 +15,7 @@ struct HttpRoutes {
   std::string telemetry_path = "/metrics";
   // Prometheus text exposition; nullopt while shutting down (answered with 503).
   std::function<std::optional<std::string>()> render_metrics;
-  std::function<bool()> ready;                  // /-/ready answers 200 once true
+  std::function<bool()> ready;  // /-/ready answers 200 once true
 };
 
 // civetweb serving /metrics, the landing page, /-/healthy and /-/ready.

@@ -38,8 +38,9 @@ void StatEntries(const std::string& dir, const char* suffix, bool numeric_only,
 
 int OpenNetnsPath(const std::string& path, uint64_t* inode, std::string* error) {
   const std::string prefix = "--netns=" + path + ": ";
-  const std::string expected = " (expected a network namespace such as /proc/PID/ns/net or "
-                               "/run/netns/NAME)";
+  const std::string expected =
+      " (expected a network namespace such as /proc/PID/ns/net or "
+      "/run/netns/NAME)";
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = prefix + std::strerror(errno) + expected;

@@ -53,10 +53,14 @@ std::string Now() {
 const char* LevelName(spdlog::level::level_enum l) {
   switch (l) {
     case spdlog::level::trace:
-    case spdlog::level::debug: return "debug";
-    case spdlog::level::info: return "info";
-    case spdlog::level::warn: return "warn";
-    default: return "error";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    default:
+      return "error";
   }
 }
 
@@ -68,8 +72,9 @@ int LibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
   std::string msg(n > 0 ? static_cast<size_t>(n) : 0, '\0');
   if (n > 0) vsnprintf(msg.data(), msg.size() + 1, fmt, args);
   while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-  const auto l = level == LIBBPF_WARN ? spdlog::level::warn
-                 : level == LIBBPF_INFO ? spdlog::level::debug : spdlog::level::trace;
+  const auto l = level == LIBBPF_WARN   ? spdlog::level::warn
+                 : level == LIBBPF_INFO ? spdlog::level::debug
+                                        : spdlog::level::trace;
   Write(l, msg, {{"component", "libbpf"}});
   return 0;
 }
@@ -82,7 +87,8 @@ std::string FormatLine(LogFormat format, const std::string& timestamp, const std
   if (format == LogFormat::kJson) {
     line = "{\"ts\":\"" + timestamp + "\",\"level\":\"" + level + "\",\"msg\":\"" +
            Escape(msg, true) + "\"";
-    for (const auto& [k, v] : fields) line += ",\"" + Escape(k, true) + "\":\"" + Escape(v, true) + "\"";
+    for (const auto& [k, v] : fields)
+      line += ",\"" + Escape(k, true) + "\":\"" + Escape(v, true) + "\"";
     return line + "}";
   }
   line = "ts=" + timestamp + " level=" + level + " msg=" + LogfmtValue(msg);
@@ -92,8 +98,8 @@ std::string FormatLine(LogFormat format, const std::string& timestamp, const std
 
 void Setup(LogFormat format, const std::string& level) {
   g_format = static_cast<int>(format);
-  auto logger = std::make_shared<spdlog::logger>(
-      "socket_exporter", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("socket_exporter",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("%v");
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::trace);
@@ -104,8 +110,9 @@ void Setup(LogFormat format, const std::string& level) {
 void Write(spdlog::level::level_enum level, const std::string& msg, const Fields& fields) {
   auto logger = spdlog::default_logger_raw();
   if (!logger->should_log(level)) return;
-  logger->log(level, "{}",
-              FormatLine(static_cast<LogFormat>(g_format.load()), Now(), LevelName(level), msg, fields));
+  logger->log(
+      level, "{}",
+      FormatLine(static_cast<LogFormat>(g_format.load()), Now(), LevelName(level), msg, fields));
 }
 
 }  // namespace se::log

@@ -2,7 +2,6 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -123,7 +122,8 @@ bool TcpEventsProbe::Attach(bool strict, const AttachFn& attach, std::string* er
 
 bool TcpEventsProbe::AnyAttached() const {
   bool any = false;
-  ForEachProgram(skel_, [&](const char*, bpf_program*, bpf_link** link) { any |= *link != nullptr; });
+  ForEachProgram(skel_,
+                 [&](const char*, bpf_program*, bpf_link** link) { any |= *link != nullptr; });
   return any;
 }
 

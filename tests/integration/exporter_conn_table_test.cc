@@ -60,7 +60,8 @@ TEST_F(ExporterConnTableTest, ConcurrentConnectionsBeyondATwoEntryTableCountExac
   EXPECT_GT(connect_sum, 0);
   EXPECT_LT(connect_sum / kConnections, 0.05);
   for (const Labels& dir : {kInbound, kOutbound}) {
-    const double life = m.Value("socket_tcp_connection_duration_seconds_sum", PortLabels(kPort, dir));
+    const double life =
+        m.Value("socket_tcp_connection_duration_seconds_sum", PortLabels(kPort, dir));
     EXPECT_GT(life, 0);
     EXPECT_LT(life / kConnections, 5.0);
   }
@@ -82,8 +83,8 @@ TEST_F(ExporterConnTableTest, AbortsBeyondATwoEntryTableKeepTheirDirectionAndPor
   clients.clear();
 
   const ExpectedValues want = {
-      {"socket_tcp_resets_sent_total", PortLabels(kPort, {{"direction", "inbound"}, {"reason", "other"}}),
-       kConnections},
+      {"socket_tcp_resets_sent_total",
+       PortLabels(kPort, {{"direction", "inbound"}, {"reason", "other"}}), kConnections},
       {"socket_tcp_resets_received_total", PortLabels(kPort, kOutbound), kConnections},
   };
   const ParsedMetrics m = exporter_->ScrapeUntil(Reached(want));

@@ -208,8 +208,9 @@ TEST_F(ConfigFileLoadTest, PrefixesParseErrorsWithPath) {
   Config config;
   std::string error;
   EXPECT_FALSE(LoadConfigFile(path_, &config, &error));
-  EXPECT_EQ(error, path_ + ": syn_flood.clear_ticks: 0 is out of range; expected an integer "
-                           "from 1 to 600");
+  EXPECT_EQ(error, path_ +
+                       ": syn_flood.clear_ticks: 0 is out of range; expected an integer "
+                       "from 1 to 600");
 }
 
 TEST_F(ConfigFileLoadTest, EmptyFileGivesDefaults) {

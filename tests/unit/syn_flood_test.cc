@@ -94,9 +94,9 @@ TEST(SynFloodTest, StartEventCarriesThatTicksRates) {
   SynFloodDetector detector(Config(1, 5));
   PortSample s{"443", 1000, 900, 7, 3, 10, 4096};
   EXPECT_TRUE(detector.Tick(1.0, {s}).empty());
-  s.syns += 10000;        // 5000/s over 2s
-  s.accepts += 1000;      // ratio 0.1
-  s.listen_drops += 60;   // 30/s
+  s.syns += 10000;               // 5000/s over 2s
+  s.accepts += 1000;             // ratio 0.1
+  s.listen_drops += 60;          // 30/s
   s.synack_retransmits += 1400;  // 700/s
   s.half_open = 4000;
   const std::vector<FloodEvent> events = detector.Tick(2.0, {s});
@@ -205,8 +205,8 @@ TEST(SynFloodTest, RateAfterGapSpansMissingTicks) {
 }
 
 TEST(SynFloodTest, ForgetsPortsAbsentAndInactive) {
-  for (uint32_t absent : {SynFloodDetector::kForgetAfterTicks - 1,
-                          SynFloodDetector::kForgetAfterTicks}) {
+  for (uint32_t absent :
+       {SynFloodDetector::kForgetAfterTicks - 1, SynFloodDetector::kForgetAfterTicks}) {
     SCOPED_TRACE(absent);
     SynFloodDetector detector(Config(1, 1));
     PortSample s{"443", 0, 0};

@@ -28,8 +28,9 @@ std::map<std::string, double> Series(const prometheus::MetricFamily& f) {
   for (const auto& m : f.metric) {
     std::string key;
     for (const auto& l : m.label) key += l.name + "=" + l.value + ",";
-    out[key] = f.type == prometheus::MetricType::Counter ? m.counter.value
-                                                         : static_cast<double>(m.histogram.sample_count);
+    out[key] = f.type == prometheus::MetricType::Counter
+                   ? m.counter.value
+                   : static_cast<double>(m.histogram.sample_count);
   }
   return out;
 }
@@ -47,8 +48,9 @@ TEST(TcpCountersTest, FoldsSlotZeroAndUnnamedSlotsIntoOtherPreservingTotals) {
   EXPECT_EQ(folded[2].port, "other");
   EXPECT_EQ(folded[2].counters.connects, 12u);
   const auto fs = BuildTcpCounterFamilies(folded);
-  EXPECT_EQ(Series(Family(fs, "socket_tcp_connects_total")),
-            (std::map<std::string, double>{{"port=80,", 1}, {"port=443,", 2}, {"port=other,", 12}}));
+  EXPECT_EQ(
+      Series(Family(fs, "socket_tcp_connects_total")),
+      (std::map<std::string, double>{{"port=80,", 1}, {"port=443,", 2}, {"port=other,", 12}}));
 }
 
 TEST(TcpCountersTest, EmitsAllReasonsOnceAPortHasAnyFailure) {
@@ -69,8 +71,8 @@ TEST(TcpCountersTest, EmitsAllReasonsOnceAPortHasAnyFailure) {
 
 TEST(TcpCountersTest, HistogramBucketsAreCumulativeInSeconds) {
   auto c = Zero();
-  c.connect_duration.buckets[0] = 1;   // <= 1.024 us
-  c.connect_duration.buckets[3] = 2;   // <= 8.192 us
+  c.connect_duration.buckets[0] = 1;               // <= 1.024 us
+  c.connect_duration.buckets[3] = 2;               // <= 8.192 us
   c.connect_duration.buckets[SE_HIST_FINITE] = 1;  // +Inf
   c.connect_duration.sum_ns = 2500000000ULL;
   const auto fs = BuildTcpCounterFamilies({{"80", c}});
