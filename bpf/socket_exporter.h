@@ -58,7 +58,9 @@ enum se_probe {
 	SE_PROBE_STATE = 0,
 	SE_PROBE_SEND_RESET = 1,
 	SE_PROBE_RECEIVE_RESET = 2,
-	SE_PROBE_COUNT = 3,
+	SE_PROBE_SYN_INGRESS = 3,
+	SE_PROBE_SYNACK_RETRANSMIT = 4,
+	SE_PROBE_COUNT = 5,
 };
 
 struct se_hist {
@@ -77,6 +79,8 @@ struct se_port_counters {
 	__u64 resets_received[SE_DIR_COUNT];
 	__u64 bytes_sent[SE_DIR_COUNT];               /* payload, added at close */
 	__u64 bytes_received[SE_DIR_COUNT];           /* payload, added at close */
+	__u64 syns_received;      /* SYNs that reached a listener (cgroup_skb) */
+	__u64 synack_retransmits; /* SYN-ACKs retransmitted by a listener */
 };
 
 /* What the exporter remembers about one connection (kernel side only). */
@@ -91,6 +95,6 @@ struct se_sock {
 
 /* Default entries of the connection table (2 ways per bucket); set at load. */
 #define SE_CONN_TABLE_BITS 13
-#define SE_CONN_TABLE_MAX_BITS 19 /* keeps all maps below 64 MiB on 128 CPUs */
+#define SE_CONN_TABLE_MAX_BITS 18 /* keeps all maps below 64 MiB on 128 CPUs */
 
 #endif /* SOCKET_EXPORTER_H */

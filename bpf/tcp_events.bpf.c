@@ -22,6 +22,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define ETIMEDOUT 110
 #define EHOSTUNREACH 113
 #define ENETUNREACH 101
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
 
 /* Network namespace inode in scope; 0 means every namespace. */
 const volatile __u32 netns_ino = 0;
@@ -247,5 +249,73 @@ int BPF_PROG(tcp_receive_reset, struct sock *sk)
 	c = slot_counters(slot);
 	if (c)
 		SE_INC(c->resets_received[dir], 1);
+	return 0;
+}
+
+/* Whether a received segment is a SYN without ACK; data starts at the IP
+ * header in cgroup_skb programs. */
+static __always_inline bool is_syn(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct tcphdr *th;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP)
+			return false;
+		th = (void *)ip + ip->ihl * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
+			return false;
+		th = (void *)(ip6 + 1);
+	} else {
+		return false;
+	}
+	if ((void *)(th + 1) > end)
+		return false;
+	return th->syn && !th->ack;
+}
+
+/*
+ * SYNs that reach a listening socket, whatever happens next (SYN queue,
+ * cookie, drop for a full queue). cgroup_skb ingress runs in tcp_filter()
+ * after the socket lookup, with the listener as skb->sk, for every socket
+ * of every cgroup below the root it is attached to. Always lets the packet
+ * pass.
+ */
+SEC("cgroup_skb/ingress")
+int syn_ingress(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct se_port_counters *c;
+	struct tcp_sock *tp;
+
+	if (!sk)
+		return 1;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->state != BPF_TCP_LISTEN || sk->protocol != IPPROTO_TCP || !is_syn(skb))
+		return 1;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp || !in_scope((const struct sock *)tp))
+		return 1;
+	c = slot_counters(port_to_slot(sk->src_port, false));
+	if (c)
+		SE_INC(c->syns_received, 1);
+	return 1;
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(tcp_retransmit_synack, const struct sock *sk, const struct request_sock *req)
+{
+	struct se_port_counters *c;
+
+	if (!sk || !in_scope(sk))
+		return 0;
+	c = slot_counters(port_to_slot(local_port(sk), false));
+	if (c)
+		SE_INC(c->synack_retransmits, 1);
 	return 0;
 }

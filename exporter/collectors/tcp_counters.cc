@@ -131,14 +131,22 @@ std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCoun
   auto received = MakeFamily("socket_tcp_received_bytes_total",
                              "Payload bytes received by TCP connections, added when they close.",
                              MetricType::Counter);
+  auto syns = MakeFamily("socket_tcp_syns_received_total",
+                         "SYNs that reached a listening socket, whatever their outcome.",
+                         MetricType::Counter);
+  auto synack = MakeFamily("socket_tcp_synack_retransmits_total",
+                           "SYN-ACKs retransmitted by a listening socket.", MetricType::Counter);
   for (const auto& p : ports) {
+    if (p.counters.syns_received) AddCounter(&syns, {{"port", p.port}}, p.counters.syns_received);
+    if (p.counters.synack_retransmits)
+      AddCounter(&synack, {{"port", p.port}}, p.counters.synack_retransmits);
     BuildOutbound(p, &connects, &failures, &connect_duration);
     if (p.counters.accepts) AddCounter(&accepts, {{"port", p.port}}, p.counters.accepts);
     BuildResets(p, &rst_sent, &rst_received);
     BuildConnections(p, &duration, &sent, &received);
   }
   return {connects, failures, connect_duration, accepts, rst_sent, rst_received,
-          duration, sent,     received};
+          duration, sent,     received, syns,    synack};
 }
 
 std::vector<MetricFamily> TcpCountersCollector::Collect() const {

@@ -107,7 +107,7 @@ const std::vector<FlagSpec>& Specs() {
          return SetUint("ports.max", v, 1, kMaxPortsMax, &o->ports_max, e);
        }},
       {"bpf.conn-table-entries",
-       "Connections tracked on the fast path (power of two, 2 to 524288; 24 bytes each); more "
+       "Connections tracked on the fast path (power of two, 2 to 262144; 24 bytes each); more "
        "concurrent connections still count, at a higher cost per connection.",
        "8192", false,
        [](const std::string& v, Options* o, std::string* e) {

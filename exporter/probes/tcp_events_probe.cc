@@ -2,10 +2,13 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "logging/log.h"
 #include "tcp_events.skel.h"
@@ -18,6 +21,9 @@ void ForEachProgram(tcp_events* skel, Fn fn) {
   fn("inet_sock_set_state", skel->progs.inet_sock_set_state, &skel->links.inet_sock_set_state);
   fn("tcp_send_reset", skel->progs.tcp_send_reset, &skel->links.tcp_send_reset);
   fn("tcp_receive_reset", skel->progs.tcp_receive_reset, &skel->links.tcp_receive_reset);
+  fn("syn_ingress", skel->progs.syn_ingress, &skel->links.syn_ingress);
+  fn("tcp_retransmit_synack", skel->progs.tcp_retransmit_synack,
+     &skel->links.tcp_retransmit_synack);
 }
 
 }  // namespace
@@ -29,8 +35,31 @@ void AddPortCounters(se_port_counters* sum, const se_port_counters& c) {
   for (size_t i = 0; i < sizeof(se_port_counters) / sizeof(uint64_t); ++i) s[i] += v[i];
 }
 
+// Mount point of the cgroup v2 hierarchy (the root of this process's cgroup namespace).
+std::string Cgroup2Root() {
+  std::ifstream mounts("/proc/self/mounts");
+  std::string device, path, type, rest;
+  while (mounts >> device >> path >> type && std::getline(mounts, rest)) {
+    if (type == "cgroup2") return path;
+  }
+  return "";
+}
+
 AttachFn DefaultAttach() {
-  return [](bpf_program* prog, const std::string&) { return bpf_program__attach(prog); };
+  return [](bpf_program* prog, const std::string&) -> bpf_link* {
+    if (bpf_program__type(prog) != BPF_PROG_TYPE_CGROUP_SKB) return bpf_program__attach(prog);
+    const std::string root = Cgroup2Root();
+    const int fd = root.empty() ? -1 : open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      errno = root.empty() ? ENOENT : errno;
+      return nullptr;
+    }
+    bpf_link* link = bpf_program__attach_cgroup(prog, fd);
+    const int saved = errno;
+    close(fd);
+    errno = saved;
+    return link;
+  };
 }
 
 constexpr size_t kPortSlotBytes = SE_PORT_COUNT * sizeof(uint64_t);
