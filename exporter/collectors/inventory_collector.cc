@@ -64,6 +64,17 @@ std::vector<MetricFamily> BuildAcceptQueues(const InventorySnapshot& snap,
   return {f_length, f_limit};
 }
 
+MetricFamily BuildHalfOpen(const InventorySnapshot& snap, const PortLabelFn& port_label) {
+  PortSums sums;
+  for (const auto& h : snap.half_open) sums[port_label(h.port)] += h.count;
+  auto f = MakeFamily("socket_tcp_half_open",
+                      "Handshakes waiting for the client's final ACK (request sockets in SYN_RECV) "
+                      "by listening port.",
+                      MetricType::Gauge);
+  for (const auto& [port, v] : sums) AddGauge(&f, {{"port", port}}, static_cast<double>(v));
+  return f;
+}
+
 MetricFamily BuildListenerInfo(const InventorySnapshot& snap) {
   // Sorted and deduplicated: identical sockets (SO_REUSEPORT groups, forks) make one series.
   std::set<std::tuple<std::string, std::string, uint16_t, std::string>> unique;
@@ -91,6 +102,7 @@ std::vector<MetricFamily> BuildInventoryFamilies(const InventorySnapshot& snapsh
   std::vector<MetricFamily> out;
   out.push_back(BuildEstablished(snapshot, port_label));
   for (auto& f : BuildAcceptQueues(snapshot, port_label)) out.push_back(std::move(f));
+  out.push_back(BuildHalfOpen(snapshot, port_label));
   out.push_back(BuildListenerInfo(snapshot));
   return out;
 }

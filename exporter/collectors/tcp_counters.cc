@@ -146,7 +146,7 @@ std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCoun
     BuildConnections(p, &duration, &sent, &received);
   }
   return {connects, failures, connect_duration, accepts, rst_sent, rst_received,
-          duration, sent,     received, syns,    synack};
+          duration, sent,     received,         syns,    synack};
 }
 
 std::vector<MetricFamily> TcpCountersCollector::Collect() const {

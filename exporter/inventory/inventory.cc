@@ -13,7 +13,7 @@
 namespace se {
 namespace {
 
-constexpr uint32_t kTcpMask = (1u << kTcpListen) | (1u << kTcpEstablished);
+constexpr uint32_t kTcpMask = (1u << kTcpListen) | (1u << kTcpEstablished) | (1u << kTcpSynRecv);
 constexpr uint32_t kUdpMask = 1u << kTcpClose;  // unconnected UDP, what `ss -uln` lists
 constexpr int kFamilies[] = {AF_INET, AF_INET6};
 
@@ -35,8 +35,20 @@ Listener ToListener(const SocketRecord& r, const ProcessTable& procs) {
 }
 
 // Dumps one namespace: appends its listeners and counts its established connections.
+void CountHalfOpen(const std::vector<SocketRecord>& requests, std::vector<HalfOpenCount>* counts) {
+  for (const auto& r : requests) {
+    auto it = std::find_if(counts->begin(), counts->end(),
+                           [&](const HalfOpenCount& c) { return c.port == r.local_port; });
+    if (it == counts->end()) {
+      counts->push_back({r.local_port, 1});
+    } else {
+      ++it->count;
+    }
+  }
+}
+
 bool TakeNamespace(const NetnsHandle& ns, std::vector<SocketRecord>* listeners,
-                   std::vector<EstablishedCount>* counts, std::string* error) {
+                   InventorySnapshot* snap, std::string* error) {
   std::vector<SocketRecord> tcp;
   std::vector<SocketRecord> udp;
   for (int family : kFamilies) {
@@ -46,10 +58,15 @@ bool TakeNamespace(const NetnsHandle& ns, std::vector<SocketRecord>* listeners,
       return false;
     }
   }
-  std::vector<SocketRecord> tcp_listeners;
-  std::vector<SocketRecord> established;
-  for (auto& r : tcp) (r.state == kTcpListen ? tcp_listeners : established).push_back(r);
-  CountEstablished(established, tcp_listeners, counts);
+  std::vector<SocketRecord> tcp_listeners, established, requests;
+  for (auto& r : tcp) {
+    (r.state == kTcpListen    ? tcp_listeners
+     : r.state == kTcpSynRecv ? requests
+                              : established)
+        .push_back(r);
+  }
+  CountEstablished(established, tcp_listeners, &snap->established);
+  CountHalfOpen(requests, &snap->half_open);
   listeners->insert(listeners->end(), tcp_listeners.begin(), tcp_listeners.end());
   for (const auto& r : udp) {
     if (r.state == kTcpClose && r.local_port != 0) listeners->push_back(r);
@@ -98,12 +115,14 @@ InventorySnapshot Inventory::Take() {
   if (!scope_->Refresh(&snap.error)) return snap;
   std::vector<SocketRecord> records;
   for (const NetnsHandle& ns : scope_->namespaces()) {
-    if (!TakeNamespace(ns, &records, &snap.established, &snap.error)) return snap;
+    if (!TakeNamespace(ns, &records, &snap, &snap.error)) return snap;
   }
   // Scanned after the dumps so that every listener found is already in some fd table.
   const ProcessTable procs = ProcessTable::Scan(procfs_);
   for (const auto& r : records) snap.listeners.push_back(ToListener(r, procs));
   std::sort(snap.listeners.begin(), snap.listeners.end());
+  std::sort(snap.half_open.begin(), snap.half_open.end(),
+            [](const HalfOpenCount& a, const HalfOpenCount& b) { return a.port < b.port; });
   std::sort(snap.established.begin(), snap.established.end(),
             [](const EstablishedCount& a, const EstablishedCount& b) {
               return std::tie(a.dir, a.port) < std::tie(b.dir, b.port);

@@ -36,9 +36,17 @@ struct EstablishedCount {
   bool operator==(const EstablishedCount& o) const;
 };
 
+// Request sockets in SYN_RECV (half-open handshakes) by listening port.
+struct HalfOpenCount {
+  uint16_t port = 0;
+  uint64_t count = 0;
+  bool operator==(const HalfOpenCount& o) const { return port == o.port && count == o.count; }
+};
+
 struct InventorySnapshot {
   std::vector<Listener> listeners;            // sorted
   std::vector<EstablishedCount> established;  // sorted by direction, then port
+  std::vector<HalfOpenCount> half_open;       // sorted by port
   bool ok = false;
   std::string error;  // one line when !ok
 };

@@ -12,6 +12,7 @@ namespace se {
 enum class Protocol { kTcp, kUdp };
 
 // Kernel TCP state numbers as inet_diag reports them (include/net/tcp_states.h).
+inline constexpr uint8_t kTcpSynRecv = 3;
 inline constexpr uint8_t kTcpEstablished = 1;
 inline constexpr uint8_t kTcpClose = 7;  // also an unconnected UDP socket
 inline constexpr uint8_t kTcpListen = 10;

@@ -35,6 +35,7 @@ InventorySnapshot Sample() {
       {Direction::kInbound, 9001, 4},  {Direction::kOutbound, 443, 3},
       {Direction::kOutbound, 5432, 2}, {Direction::kOutbound, 6379, 1},
   };
+  s.half_open = {{8080, 5}, {9000, 1}, {9001, 2}};
   return s;
 }
 
@@ -44,7 +45,7 @@ std::string Text(const std::vector<prometheus::MetricFamily>& families) {
 
 TEST(BuildInventoryFamilies, ExactFamiliesWithUntrackedPortsSummedIntoOther) {
   const auto families = BuildInventoryFamilies(Sample(), Tracked);
-  ASSERT_EQ(families.size(), 4u);
+  ASSERT_EQ(families.size(), 5u);
   for (const auto& f : families) EXPECT_EQ(f.type, prometheus::MetricType::Gauge) << f.name;
   EXPECT_EQ(
       Text(families),
@@ -67,6 +68,11 @@ TEST(BuildInventoryFamilies, ExactFamiliesWithUntrackedPortsSummedIntoOther) {
       "socket_tcp_accept_queue_limit{port=\"22\"} 256\n"
       "socket_tcp_accept_queue_limit{port=\"8080\"} 1022\n"
       "socket_tcp_accept_queue_limit{port=\"other\"} 9\n"
+      "# HELP socket_tcp_half_open Handshakes waiting for the client's final ACK (request sockets "
+      "in SYN_RECV) by listening port.\n"
+      "# TYPE socket_tcp_half_open gauge\n"
+      "socket_tcp_half_open{port=\"8080\"} 5\n"
+      "socket_tcp_half_open{port=\"other\"} 3\n"
       "# HELP socket_listener_info Listening TCP sockets and bound unconnected UDP sockets "
       "with their owning process; always 1.\n"
       "# TYPE socket_listener_info gauge\n"
@@ -94,7 +100,8 @@ TEST(BuildInventoryFamilies, EmptySnapshotStillDeclaresEveryFamily) {
   }
   EXPECT_EQ(names,
             (std::vector<std::string>{"socket_tcp_established", "socket_tcp_accept_queue_length",
-                                      "socket_tcp_accept_queue_limit", "socket_listener_info"}));
+                                      "socket_tcp_accept_queue_limit", "socket_tcp_half_open",
+                                      "socket_listener_info"}));
 }
 
 TEST(BuildInventoryFamilies, FailedSnapshotEmitsNothing) {
