@@ -5,6 +5,7 @@
 #include <csignal>
 
 #include "collectors/inventory_collector.h"
+#include "collectors/netstat_collector.h"
 #include "collectors/tcp_counters.h"
 #include "http/listen_address.h"
 #include "inventory/inventory.h"
@@ -66,10 +67,12 @@ bool Daemon::Start(std::string* error) {
 
   auto inventory_collector = std::make_shared<InventoryCollector>(
       inventory_.get(), [this](uint16_t port) { return port_labels_.Label(port); });
+  auto netstat_collector = std::make_shared<NetstatCollector>(scope_.get());
   collectors_ = {
       {"tcp", std::make_shared<TcpCountersCollector>(probe_.get()), nullptr},
       {"inventory", inventory_collector,
        [inventory_collector] { return inventory_collector->last_ok(); }},
+      {"netstat", netstat_collector, [netstat_collector] { return netstat_collector->last_ok(); }},
       {"exporter", std::make_shared<ExporterCollector>(probe_.get()), nullptr},
   };
   HttpRoutes routes;

@@ -145,7 +145,8 @@ void NetnsScope::RefreshAll() {
 std::vector<NetnsHandle> NetnsScope::namespaces() const {
   std::vector<NetnsHandle> out;
   out.reserve(entries_.size());
-  for (const auto& [inode, entry] : entries_) out.push_back({inode, entry.diag.get()});
+  for (const auto& [inode, entry] : entries_)
+    out.push_back({inode, entry.target.fd, entry.diag.get()});
   return out;
 }
 

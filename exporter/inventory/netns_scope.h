@@ -22,6 +22,7 @@ struct NetnsTarget {
 // One namespace of the scope with its sock_diag socket, as of the last Refresh().
 struct NetnsHandle {
   uint64_t inode;
+  int fd;          // the namespace file, owned by the scope; -1 for the process's own namespace
   SockDiag* diag;  // owned by the scope, valid until the next Refresh()
 };
 

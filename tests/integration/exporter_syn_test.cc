@@ -104,5 +104,36 @@ TEST_F(ExporterSynTest, SpoofedSynsShowAsHalfOpenAndSynAckRetransmits) {
                retransmits);
 }
 
+// A SYN queue of a few entries under 30 spoofed SYNs: the kernel answers the rest with SYN
+// cookies. Every SYN that reached the listener either holds a request socket or got a cookie.
+TEST_F(ExporterSynTest, SynCookiesAccountForEverySynBeyondTheSynQueue) {
+  ASSERT_TRUE(InPath("hping3")) << "hping3 is required (apt-get install -y hping3)";
+  ASSERT_TRUE(StartExporter());
+  constexpr uint16_t kPort = 7061;
+  ns_.Ip({"route", "add", "default", "dev", "lo"});
+  UniqueFd listener;
+  ns_.RunIn([&] { listener = ListenTcp({kLoopback4, kPort}, 4); });
+  const CommandResult flood =
+      RunCommand({"ip", "netns", "exec", ns_.Name(), "hping3", "-q", "-c", "30", "-S", "-p",
+                  std::to_string(kPort), "--rand-source", "-i", "u2000", "127.0.0.1"},
+                 std::chrono::seconds(10));
+  ASSERT_FALSE(flood.timed_out()) << flood.err;
+
+  const ParsedMetrics m = exporter_->ScrapeUntil(
+      [](const ParsedMetrics& x) { return x.Has(kSyns, PortLabels(kPort)); });
+  const double syns = m.Value(kSyns, PortLabels(kPort));
+  const double half_open = m.Value("socket_tcp_half_open", PortLabels(kPort));
+  const double cookies = m.Value("socket_tcp_syncookies_sent_total", {});
+  EXPECT_GT(syns, 20);
+  EXPECT_GT(cookies, 0);
+  EXPECT_EQ(syns, half_open + cookies) << "syns " << syns << " half_open " << half_open;
+  // The namespace's own counter, read with the kernel's tool, says the same.
+  const CommandResult nstat =
+      RunCommand({"ip", "netns", "exec", ns_.Name(), "nstat", "-asz", "TcpExtSyncookiesSent"});
+  ASSERT_EQ(nstat.exit_code, 0) << nstat.err;
+  EXPECT_NE(nstat.out.find(std::to_string(static_cast<uint64_t>(cookies))), std::string::npos)
+      << nstat.out;
+}
+
 }  // namespace
 }  // namespace se::test
