@@ -32,6 +32,25 @@ static __always_inline __u64 syn_ack_time(const struct sock *sk)
 	return as_tcp_sock(sk)->tcp_clock_cache;
 }
 
+/* Local port of a listener at LISTEN -> CLOSE: inet_num is already released
+ * (inet_put_port() runs before the state is stored), inet_sport is not. */
+static __always_inline __u32 listener_port(const struct sock *sk)
+{
+	const struct inet_sock *inet =
+		bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct inet_sock));
+
+	return bpf_ntohs(inet->inet_sport);
+}
+
+/* The listener's drop counter, sk_drops, which tcp_listendrop() increments.
+ * sock_diag's SK_MEMINFO_DROPS (sk_drops_read()) would also add per-NUMA
+ * counters where a socket has them (v6.18, sk_drop_counters); those are not
+ * summed here. */
+static __always_inline __u64 listener_drops(const struct sock *sk)
+{
+	return (__u32)sk->sk_drops.counter;
+}
+
 /* Network namespace inode of a received segment: its device's namespace. */
 static __always_inline __u32 skb_netns_ino(const struct sk_buff *skb)
 {

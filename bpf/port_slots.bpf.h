@@ -92,7 +92,7 @@ static __always_inline struct se_port_counters *slot_counters(__u32 slot)
  * itself on a CPU (a nested run is skipped and counted in recursion_misses,
  * exported as socket_exporter_bpf_missed_events_total), and each field is
  * written by exactly one program: inet_sock_set_state owns connects,
- * failures, accepts, histograms and bytes; tcp_send_reset owns resets_sent;
+ * failures, accepts, histograms, bytes and closed_listener_drops; tcp_send_reset owns resets_sent;
  * tcp_receive_reset owns resets_received; syn_ingress owns syns_received;
  * tcp_retransmit_synack owns synack_retransmits. So no update can be lost to a
  * softirq run of another program, and the lock prefix (~10 ns each, a dozen

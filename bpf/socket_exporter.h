@@ -81,6 +81,7 @@ struct se_port_counters {
 	__u64 bytes_received[SE_DIR_COUNT];           /* payload, added at close */
 	__u64 syns_received;      /* SYNs that reached a listener (cgroup_skb) */
 	__u64 synack_retransmits; /* SYN-ACKs retransmitted by a listener */
+	__u64 closed_listener_drops; /* drop counters of listeners at their close */
 };
 
 /* What the exporter remembers about one connection (kernel side only). */

@@ -155,6 +155,16 @@ out:
 	conn_end(s);
 }
 
+/* A closing listener takes its drop counter (read by userspace from
+ * sock_diag while it lives) along: keep it, so listen drops never go down. */
+static __always_inline void on_listener_close(const struct sock *sk)
+{
+	struct se_port_counters *c = slot_counters(port_to_slot(listener_port(sk), false));
+
+	if (c)
+		SE_INC(c->closed_listener_drops, listener_drops(sk));
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 	     const int newstate)
@@ -184,6 +194,8 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT)
 			on_connect_failed(sk);
+		else if (oldstate == TCP_LISTEN)
+			on_listener_close(sk);
 		else
 			on_close(sk);
 		break;

@@ -66,7 +66,13 @@ bool Daemon::Start(std::string* error) {
   for (uint16_t port : options_.track_ports) probe_->TrackPort(port, false);
 
   auto inventory_collector = std::make_shared<InventoryCollector>(
-      inventory_.get(), [this](uint16_t port) { return port_labels_.Label(port); });
+      inventory_.get(), [this](uint16_t port) { return port_labels_.Label(port); },
+      [this] {
+        std::map<std::string, uint64_t> closed;
+        for (const auto& p : FoldSlots(probe_->ReadCounters(), probe_->SlotPorts()))
+          if (p.counters.closed_listener_drops) closed[p.port] = p.counters.closed_listener_drops;
+        return closed;
+      });
   auto netstat_collector = std::make_shared<NetstatCollector>(scope_.get());
   collectors_ = {
       {"tcp", std::make_shared<TcpCountersCollector>(probe_.get()), nullptr},

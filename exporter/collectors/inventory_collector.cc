@@ -96,6 +96,21 @@ MetricFamily BuildListenerInfo(const InventorySnapshot& snap) {
 
 }  // namespace
 
+MetricFamily BuildListenDrops(const InventorySnapshot& snap, const PortLabelFn& port_label,
+                              const std::map<std::string, uint64_t>& closed) {
+  PortSums sums;
+  for (const auto& l : snap.listeners) {
+    if (l.protocol == "tcp") sums[port_label(l.port)] += l.drops;
+  }
+  for (const auto& [port, v] : closed) sums[port] += v;
+  auto f = MakeFamily("socket_tcp_listen_drops_total",
+                      "Handshakes dropped by TCP listeners because a queue was full (the "
+                      "listeners' drop counters).",
+                      MetricType::Counter);
+  for (const auto& [port, v] : sums) AddCounter(&f, {{"port", port}}, static_cast<double>(v));
+  return f;
+}
+
 std::vector<MetricFamily> BuildInventoryFamilies(const InventorySnapshot& snapshot,
                                                  const PortLabelFn& port_label) {
   if (!snapshot.ok) return {};
@@ -114,7 +129,9 @@ std::vector<MetricFamily> InventoryCollector::Collect() const {
     log::Warn("socket inventory failed", {{"error", snap.error}});
     return {};
   }
-  return BuildInventoryFamilies(snap, port_label_);
+  std::vector<MetricFamily> out = BuildInventoryFamilies(snap, port_label_);
+  if (closed_drops_) out.push_back(BuildListenDrops(snap, port_label_, closed_drops_()));
+  return out;
 }
 
 }  // namespace se

@@ -30,6 +30,7 @@ Listener ToListener(const SocketRecord& r, const ProcessTable& procs) {
   if (r.protocol == Protocol::kTcp) {
     l.accept_queue = r.rqueue;
     l.accept_limit = r.wqueue;
+    l.drops = r.drops;
   }
   return l;
 }

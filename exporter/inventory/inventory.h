@@ -22,6 +22,7 @@ struct Listener {
   std::string process;        // command name of the owner, "" if unknown
   uint32_t accept_queue = 0;  // tcp only: connections waiting for accept()
   uint32_t accept_limit = 0;  // tcp only: the backlog the kernel enforces
+  uint32_t drops = 0;         // tcp only: the listener's drop counter (full queues)
 
   bool operator==(const Listener& o) const;
   bool operator<(const Listener& o) const;

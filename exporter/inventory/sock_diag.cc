@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -45,6 +46,27 @@ SocketRecord ToRecord(const inet_diag_msg& m, Protocol proto) {
   return r;
 }
 
+// SK_MEMINFO_DROPS from the attributes after an inet_diag_msg, 0 if absent.
+uint32_t MeminfoDrops(const uint8_t* attrs, size_t len) {
+  size_t off = 0;
+  while (len - off >= sizeof(rtattr)) {
+    rtattr a;
+    std::memcpy(&a, attrs + off, sizeof(a));
+    if (a.rta_len < sizeof(a) || a.rta_len > len - off) return 0;
+    const size_t data_len = a.rta_len - RTA_LENGTH(0);
+    if (a.rta_type == INET_DIAG_SKMEMINFO &&
+        data_len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
+      uint32_t drops = 0;
+      std::memcpy(&drops, attrs + off + RTA_LENGTH(0) + SK_MEMINFO_DROPS * sizeof(uint32_t),
+                  sizeof(drops));
+      return drops;
+    }
+    off += RTA_ALIGN(a.rta_len);
+    if (off >= len) break;
+  }
+  return 0;
+}
+
 // Interprets one complete message (header already bounds-checked).
 ParseStatus ParseMessage(const nlmsghdr& h, const uint8_t* payload, size_t payload_len,
                          Protocol proto, std::vector<SocketRecord>* out) {
@@ -69,7 +91,11 @@ ParseStatus ParseMessage(const nlmsghdr& h, const uint8_t* payload, size_t paylo
   inet_diag_msg m;
   if (payload_len < sizeof(m)) return Fail("sock_diag: truncated inet_diag message");
   std::memcpy(&m, payload, sizeof(m));
-  out->push_back(ToRecord(m, proto));
+  SocketRecord r = ToRecord(m, proto);
+  r.drops =
+      MeminfoDrops(payload + NLMSG_ALIGN(sizeof(m)),
+                   payload_len > NLMSG_ALIGN(sizeof(m)) ? payload_len - NLMSG_ALIGN(sizeof(m)) : 0);
+  out->push_back(r);
   return s;
 }
 
@@ -172,6 +198,7 @@ bool SockDiag::SendRequest(Protocol proto, int family, uint32_t state_mask, std:
   msg.req.sdiag_family = static_cast<uint8_t>(family);
   msg.req.sdiag_protocol = proto == Protocol::kTcp ? IPPROTO_TCP : IPPROTO_UDP;
   msg.req.idiag_states = state_mask;
+  msg.req.idiag_ext = 1U << (INET_DIAG_SKMEMINFO - 1);  // for listeners' drop counters
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (sendto(fd_, &msg, sizeof(msg), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) < 0) {

@@ -29,6 +29,7 @@ struct SocketRecord {
   uint32_t rqueue = 0;                    // LISTEN: accept queue length; otherwise bytes unread
   uint32_t wqueue = 0;  // LISTEN: accept queue limit (backlog); otherwise bytes unsent
   uint64_t inode = 0;
+  uint32_t drops = 0;  // the socket's drop counter (INET_DIAG_SKMEMINFO, SK_MEMINFO_DROPS)
 };
 
 // Outcome of parsing one buffer of a dump reply.

@@ -135,5 +135,44 @@ TEST_F(ExporterSynTest, SynCookiesAccountForEverySynBeyondTheSynQueue) {
       << nstat.out;
 }
 
+// Without SYN cookies a full SYN queue drops SYNs: every SYN that reached the listener holds a
+// request socket or was dropped, and the count survives the listener closing.
+TEST_F(ExporterSynTest, ListenDropsWithoutCookiesSurviveTheListenerClosing) {
+  ASSERT_TRUE(InPath("hping3")) << "hping3 is required (apt-get install -y hping3)";
+  ASSERT_TRUE(StartExporter());
+  constexpr uint16_t kPort = 7062;
+  const Labels port = PortLabels(kPort);
+  ns_.Ip({"route", "add", "default", "dev", "lo"});
+  ns_.Sysctl("net.ipv4.tcp_syncookies", "0");
+  UniqueFd listener;
+  ns_.RunIn([&] { listener = ListenTcp({kLoopback4, kPort}, 4); });
+  const CommandResult flood =
+      RunCommand({"ip", "netns", "exec", ns_.Name(), "hping3", "-q", "-c", "30", "-S", "-p",
+                  std::to_string(kPort), "--rand-source", "-i", "u2000", "127.0.0.1"},
+                 std::chrono::seconds(10));
+  ASSERT_FALSE(flood.timed_out()) << flood.err;
+
+  const ParsedMetrics m =
+      exporter_->ScrapeUntil([&](const ParsedMetrics& x) { return x.Has(kSyns, port); });
+  const double syns = m.Value(kSyns, port);
+  const double half_open = m.Value("socket_tcp_half_open", port);
+  const double drops = m.Value("socket_tcp_listen_drops_total", port);
+  EXPECT_GT(syns, 20);
+  EXPECT_GT(drops, 0);
+  EXPECT_EQ(syns, half_open + drops) << "syns " << syns << " half_open " << half_open;
+  EXPECT_EQ(m.Value("socket_tcp_syncookies_sent_total", {}), 0);
+  const CommandResult nstat =
+      RunCommand({"ip", "netns", "exec", ns_.Name(), "nstat", "-asz", "TcpExtListenDrops"});
+  EXPECT_NE(nstat.out.find(" " + std::to_string(static_cast<uint64_t>(drops)) + " "),
+            std::string::npos)
+      << nstat.out;
+
+  listener.reset();  // the listener's counter now lives on in the BPF map
+  const ExpectedValues after = {{"socket_tcp_listen_drops_total", port, drops}};
+  const ParsedMetrics closed = exporter_->ScrapeUntil(
+      [&](const ParsedMetrics& x) { return !x.Has("socket_tcp_half_open", port); });
+  ExpectValues(closed, after);
+}
+
 }  // namespace
 }  // namespace se::test

@@ -4,7 +4,7 @@
 #include "socket_exporter.h"
 
 static_assert(sizeof(se_hist) == (SE_HIST_BUCKETS + 1) * 8, "se_hist layout");
-static_assert(sizeof(se_port_counters) == 3 * sizeof(se_hist) + 18 * 8, "se_port_counters layout");
+static_assert(sizeof(se_port_counters) == 3 * sizeof(se_hist) + 19 * 8, "se_port_counters layout");
 static_assert(sizeof(se_sock) == 16, "se_sock layout");
 // Every map at its largest setting on a 128-CPU machine: per-CPU counters, the port table
 // (8-byte stride), the slot table and the connection table (8-byte id + se_sock).
