@@ -20,6 +20,7 @@ Daemon::Daemon(Options options) : options_(std::move(options)) {}
 
 Daemon::~Daemon() {
   ready_ = false;
+  if (syn_flood_) syn_flood_->Stop();
   {
     // Detach first: stopping civetweb can take its poll quantum (2 s) to return.
     std::lock_guard<std::mutex> lock(scrape_mu_);
@@ -58,6 +59,10 @@ bool Daemon::Start(std::string* error) {
   if (!ParseListenAddress(options_.listen_address, &addr, error) ||
       !CheckBindable(addr, options_.listen_address, error))
     return false;
+  if (!options_.config_file.empty() && !LoadConfigFile(options_.config_file, &config_, error)) {
+    *error = "--config.file: " + *error;
+    return false;
+  }
   if (!CheckPrivileges(other_netns, error) || !CheckKernelBtf(options_.sysfs, error)) return false;
   scope_ = NetnsScope::Create(options_.netns_mode, options_.netns_path, options_.procfs, error);
   if (!scope_) return false;
@@ -74,11 +79,14 @@ bool Daemon::Start(std::string* error) {
         return closed;
       });
   auto netstat_collector = std::make_shared<NetstatCollector>(scope_.get());
+  syn_flood_ =
+      std::make_shared<SynFloodRunner>(config_.syn_flood, [this] { return SampleForDetector(); });
   collectors_ = {
       {"tcp", std::make_shared<TcpCountersCollector>(probe_.get()), nullptr},
       {"inventory", inventory_collector,
        [inventory_collector] { return inventory_collector->last_ok(); }},
       {"netstat", netstat_collector, [netstat_collector] { return netstat_collector->last_ok(); }},
+      {"syn_flood", syn_flood_, nullptr},
       {"exporter", std::make_shared<ExporterCollector>(probe_.get()), nullptr},
   };
   HttpRoutes routes;
@@ -95,9 +103,18 @@ bool Daemon::Start(std::string* error) {
   }
   // After attaching: listeners opened from now on are tracked by the kernel itself.
   TrackExistingListeners();
+  syn_flood_->Start();
   ready_ = true;
   log::Info("socket_exporter started", {{"version", SE_VERSION}, {"revision", SE_REVISION}});
   return true;
+}
+
+std::vector<PortSample> Daemon::SampleForDetector() {
+  port_labels_.Set(probe_->SlotPorts());
+  const auto counters = FoldSlots(probe_->ReadCounters(), probe_->SlotPorts());
+  const InventorySnapshot snap = inventory_->Take();
+  if (!snap.ok) return {};
+  return BuildPortSamples(counters, snap, [this](uint16_t p) { return port_labels_.Label(p); });
 }
 
 std::optional<std::string> Daemon::RenderMetrics() {

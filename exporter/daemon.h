@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "collectors/exporter_self.h"
+#include "config/config_file.h"
 #include "config/options.h"
+#include "detectors/syn_flood_runner.h"
 #include "http/http_server.h"
 #include "port_labels.h"
 #include "probes/tcp_events_probe.h"
@@ -37,7 +39,11 @@ class Daemon {
   bool OpenProbes(std::string* error);
   void TrackExistingListeners();
 
+  std::vector<PortSample> SampleForDetector();
+
   Options options_;
+  Config config_;
+  std::shared_ptr<SynFloodRunner> syn_flood_;
   std::unique_ptr<NetnsScope> scope_;
   std::unique_ptr<Inventory> inventory_;
   std::unique_ptr<TcpEventsProbe> probe_;

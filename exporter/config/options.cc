@@ -138,6 +138,15 @@ const std::vector<FlagSpec>& Specs() {
          o->log_format = f == "json" ? LogFormat::kJson : LogFormat::kLogfmt;
          return true;
        }},
+      {"config.file", "YAML file with detector thresholds (see docs/configuration.md).", "", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         if (v.empty()) {
+           *e = "--config.file needs a path, e.g. --config.file=/etc/socket_exporter.yml";
+           return false;
+         }
+         o->config_file = v;
+         return true;
+       }},
       {"path.procfs", "procfs mountpoint.", "/proc", false,
        [](const std::string& v, Options* o, std::string*) {
          o->procfs = v;

@@ -27,6 +27,7 @@ struct Options {
   bool probes_strict = false;
   std::string log_level = "info";
   LogFormat log_format = LogFormat::kLogfmt;
+  std::string config_file;  // --config.file, "" = defaults
   std::string procfs = "/proc";
   std::string sysfs = "/sys";
   bool show_help = false;

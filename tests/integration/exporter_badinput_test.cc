@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -105,6 +106,28 @@ TEST(ExporterBadInputTest, MissingPrivilegesNameTheCapabilities) {
   ASSERT_TRUE(InPath("setpriv")) << "setpriv (util-linux) is needed to drop privileges";
   ExpectRejected({FreeListenFlag()}, {"CAP_BPF", "CAP_PERFMON"},
                  {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
+}
+
+}  // namespace
+}  // namespace se::test
+
+namespace se::test {
+namespace {
+
+std::string ConfigWith(const std::string& text) {
+  const std::string path = MakeTempFile("se-config");
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ExporterBadInputTest, BadConfigFileIsRejectedNamingTheKey) {
+  const std::string bad = ConfigWith("syn_flood:\n  max_completion_ratio: 1.5\n");
+  ExpectRejected({FreeListenFlag(), "--config.file=" + bad},
+                 {"syn_flood.max_completion_ratio", "1.5"});
+  const std::string unknown = ConfigWith("syn_flod:\n  tick: 1s\n");
+  ExpectRejected({FreeListenFlag(), "--config.file=" + unknown}, {"syn_flod"});
+  ExpectRejected({FreeListenFlag(), "--config.file=/nonexistent/se.yml"},
+                 {"/nonexistent/se.yml", "No such file"});
 }
 
 }  // namespace
