@@ -84,6 +84,23 @@ struct se_port_counters {
 	__u64 closed_listener_drops; /* drop counters of listeners at their close */
 };
 
+/* Sources of recent SYNs to listeners, per CPU, for the flood log lines: the
+ * /24 (IPv4) or /64 (IPv6) prefix and the port slot. Overwritten in a ring;
+ * userspace reads what is new since its last read. */
+#define SE_SRC_RING 256
+
+struct se_src_sample {
+	__u32 prefix[2]; /* IPv4: prefix[0] = address & 255.255.255.0; IPv6: first 64 bits */
+	__u16 slot;
+	__u8 family;     /* 4 or 6; 0 = empty */
+	__u8 pad;
+};
+
+struct se_src_ring {
+	__u64 next; /* samples written so far on this CPU */
+	struct se_src_sample s[SE_SRC_RING];
+};
+
 /* What the exporter remembers about one connection (kernel side only). */
 struct se_sock {
 	__u64 start_ns; /* SYN sent (connecting) or ESTABLISHED (established) */

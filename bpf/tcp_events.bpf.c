@@ -264,9 +264,16 @@ int BPF_PROG(tcp_receive_reset, struct sock *sk)
 	return 0;
 }
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct se_src_ring);
+} syn_sources SEC(".maps");
+
 /* Whether a received segment is a SYN without ACK; data starts at the IP
- * header in cgroup_skb programs. */
-static __always_inline bool is_syn(struct __sk_buff *skb)
+ * header in cgroup_skb programs. Fills the source prefix into *src. */
+static __always_inline bool is_syn(struct __sk_buff *skb, struct se_src_sample *src)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct tcphdr *th;
@@ -277,12 +284,17 @@ static __always_inline bool is_syn(struct __sk_buff *skb)
 		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP)
 			return false;
 		th = (void *)ip + ip->ihl * 4;
+		src->prefix[0] = ip->saddr & bpf_htonl(0xffffff00);
+		src->family = 4;
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = data;
 
 		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
 			return false;
 		th = (void *)(ip6 + 1);
+		src->prefix[0] = ip6->saddr.in6_u.u6_addr32[0];
+		src->prefix[1] = ip6->saddr.in6_u.u6_addr32[1];
+		src->family = 6;
 	} else {
 		return false;
 	}
@@ -302,20 +314,31 @@ SEC("cgroup_skb/ingress")
 int syn_ingress(struct __sk_buff *skb)
 {
 	struct bpf_sock *sk = skb->sk;
+	struct se_src_sample src = {};
 	struct se_port_counters *c;
+	struct se_src_ring *ring;
 	struct tcp_sock *tp;
+	__u32 zero = 0, slot;
 
 	if (!sk)
 		return 1;
 	sk = bpf_sk_fullsock(sk);
-	if (!sk || sk->state != BPF_TCP_LISTEN || sk->protocol != IPPROTO_TCP || !is_syn(skb))
+	if (!sk || sk->state != BPF_TCP_LISTEN || sk->protocol != IPPROTO_TCP ||
+	    !is_syn(skb, &src))
 		return 1;
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp || !in_scope((const struct sock *)tp))
 		return 1;
-	c = slot_counters(port_to_slot(sk->src_port, false));
+	slot = port_to_slot(sk->src_port, false);
+	c = slot_counters(slot);
 	if (c)
 		SE_INC(c->syns_received, 1);
+	ring = bpf_map_lookup_elem(&syn_sources, &zero);
+	if (ring) {
+		src.slot = slot;
+		ring->s[ring->next & (SE_SRC_RING - 1)] = src;
+		ring->next++;
+	}
 	return 1;
 }
 

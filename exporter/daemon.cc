@@ -1,8 +1,10 @@
 #include "daemon.h"
 
+#include <arpa/inet.h>
 #include <prometheus/text_serializer.h>
 
 #include <csignal>
+#include <cstring>
 
 #include "collectors/inventory_collector.h"
 #include "collectors/netstat_collector.h"
@@ -79,8 +81,8 @@ bool Daemon::Start(std::string* error) {
         return closed;
       });
   auto netstat_collector = std::make_shared<NetstatCollector>(scope_.get());
-  syn_flood_ =
-      std::make_shared<SynFloodRunner>(config_.syn_flood, [this] { return SampleForDetector(); });
+  syn_flood_ = std::make_shared<SynFloodRunner>(
+      config_.syn_flood, [this] { return SampleForDetector(); }, [this] { return SynSources(); });
   collectors_ = {
       {"tcp", std::make_shared<TcpCountersCollector>(probe_.get()), nullptr},
       {"inventory", inventory_collector,
@@ -115,6 +117,21 @@ std::vector<PortSample> Daemon::SampleForDetector() {
   const InventorySnapshot snap = inventory_->Take();
   if (!snap.ok) return {};
   return BuildPortSamples(counters, snap, [this](uint16_t p) { return port_labels_.Label(p); });
+}
+
+std::vector<std::pair<std::string, std::string>> Daemon::SynSources() {
+  const std::vector<uint16_t> slot_ports = probe_->SlotPorts();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const se_src_sample& s : probe_->ReadNewSources()) {
+    const uint16_t port = s.slot < slot_ports.size() ? slot_ports[s.slot] : 0;
+    const std::string label = s.slot && port ? std::to_string(port) : "other";
+    uint8_t addr[16] = {};
+    std::memcpy(addr, s.prefix, s.family == 4 ? 4 : 8);
+    char text[INET6_ADDRSTRLEN] = {};
+    if (!inet_ntop(s.family == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text))) continue;
+    out.push_back({label, std::string(text) + (s.family == 4 ? "/24" : "/64")});
+  }
+  return out;
 }
 
 std::optional<std::string> Daemon::RenderMetrics() {

@@ -40,6 +40,7 @@ class Daemon {
   void TrackExistingListeners();
 
   std::vector<PortSample> SampleForDetector();
+  std::vector<std::pair<std::string, std::string>> SynSources();
 
   Options options_;
   Config config_;

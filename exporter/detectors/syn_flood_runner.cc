@@ -1,5 +1,6 @@
 #include "detectors/syn_flood_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -38,6 +39,18 @@ std::vector<PortSample> BuildPortSamples(const std::vector<LabelledCounters>& co
   return out;
 }
 
+std::string TopSources(const std::map<std::string, uint64_t>& counts, uint32_t n) {
+  std::vector<std::pair<uint64_t, std::string>> sorted;
+  for (const auto& [prefix, count] : counts) sorted.push_back({count, prefix});
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::string out;
+  for (size_t i = 0; i < sorted.size() && i < n; ++i)
+    out += (out.empty() ? "" : ",") + sorted[i].second + ":" + std::to_string(sorted[i].first);
+  return out;
+}
+
 namespace {
 
 std::string Fixed(double v) {
@@ -46,10 +59,12 @@ std::string Fixed(double v) {
   return buf;
 }
 
-void LogEvent(const FloodEvent& e) {
+void LogEvent(const FloodEvent& e, const std::string& top_sources) {
   const bool start = e.kind == FloodEvent::Kind::kStart;
   log::Warn(start ? "SYN flood started" : "SYN flood ended",
             {{"event", start ? "syn_flood_start" : "syn_flood_end"},
+             {"top_sources", top_sources},
+             {"sources_note", "source addresses of SYNs may be spoofed"},
              {"port", e.port},
              {"syn_rate", Fixed(e.syn_rate)},
              {"completion_ratio", Fixed(e.completion_ratio)},
@@ -60,8 +75,11 @@ void LogEvent(const FloodEvent& e) {
 
 }  // namespace
 
-SynFloodRunner::SynFloodRunner(const SynFloodConfig& config, SampleFn sample)
-    : config_(config), sample_(std::move(sample)), detector_(config) {}
+SynFloodRunner::SynFloodRunner(const SynFloodConfig& config, SampleFn sample, SourcesFn sources)
+    : config_(config),
+      sample_(std::move(sample)),
+      sources_(std::move(sources)),
+      detector_(config) {}
 
 SynFloodRunner::~SynFloodRunner() { Stop(); }
 
@@ -84,12 +102,17 @@ void SynFloodRunner::Run() {
   while (!wake_.wait_for(lock, config_.tick, [this] { return stop_; })) {
     lock.unlock();
     const std::vector<PortSample> samples = sample_();
+    std::map<std::string, std::map<std::string, uint64_t>> sources;  // port -> prefix -> SYNs
+    if (sources_) {
+      for (const auto& [port, prefix] : sources_()) ++sources[port][prefix];
+    }
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - last).count();
     last = now;
     lock.lock();
     for (const auto& s : samples) seen_.insert(s.port);
-    for (const FloodEvent& e : detector_.Tick(elapsed, samples)) LogEvent(e);
+    for (const FloodEvent& e : detector_.Tick(elapsed, samples))
+      LogEvent(e, TopSources(sources[e.port], config_.top_sources));
   }
 }
 

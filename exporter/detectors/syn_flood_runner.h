@@ -26,12 +26,17 @@ std::vector<PortSample> BuildPortSamples(const std::vector<LabelledCounters>& co
                                          const InventorySnapshot& snapshot,
                                          const PortLabelFn& port_label);
 
+// "prefix:count,..." for the n prefixes with the most SYNs, most first (pure).
+std::string TopSources(const std::map<std::string, uint64_t>& counts, uint32_t n);
+
 // Runs the SYN flood detector on its own thread every config.tick, logs each episode's start
 // and end, and exports socket_syn_flood_active and socket_syn_flood_detections_total.
 class SynFloodRunner : public prometheus::Collectable {
  public:
   using SampleFn = std::function<std::vector<PortSample>()>;
-  SynFloodRunner(const SynFloodConfig& config, SampleFn sample);
+  // (port label, source prefix) of SYNs seen since the previous call.
+  using SourcesFn = std::function<std::vector<std::pair<std::string, std::string>>()>;
+  SynFloodRunner(const SynFloodConfig& config, SampleFn sample, SourcesFn sources = nullptr);
   ~SynFloodRunner();
   void Start();
   void Stop();
@@ -42,6 +47,7 @@ class SynFloodRunner : public prometheus::Collectable {
 
   SynFloodConfig config_;
   SampleFn sample_;
+  SourcesFn sources_;
   mutable std::mutex mu_;  // guards detector_, seen_ and stop_
   SynFloodDetector detector_;
   std::set<std::string> seen_;  // port labels with a listener, for the gauge's zeros

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -171,6 +172,23 @@ std::vector<se_port_counters> TcpEventsProbe::ReadCounters() const {
     std::memset(&out[slot], 0, sizeof(se_port_counters));
     if (bpf_map_lookup_elem(fd, &slot, percpu.data()) != 0) continue;
     for (const auto& c : percpu) AddPortCounters(&out[slot], c);
+  }
+  return out;
+}
+
+std::vector<se_src_sample> TcpEventsProbe::ReadNewSources() {
+  std::vector<se_src_ring> rings(num_cpus_);
+  uint32_t zero = 0;
+  std::vector<se_src_sample> out;
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.syn_sources), &zero, rings.data()) != 0)
+    return out;
+  sources_read_.resize(num_cpus_, 0);
+  for (int cpu = 0; cpu < num_cpus_; ++cpu) {
+    const se_src_ring& r = rings[cpu];
+    const uint64_t oldest = r.next > SE_SRC_RING ? r.next - SE_SRC_RING : 0;
+    const uint64_t from = std::max<uint64_t>(sources_read_[cpu], oldest);
+    for (uint64_t i = from; i < r.next; ++i) out.push_back(r.s[i % SE_SRC_RING]);
+    sources_read_[cpu] = r.next;
   }
   return out;
 }

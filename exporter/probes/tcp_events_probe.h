@@ -64,6 +64,8 @@ class TcpEventsProbe {
   // Port of each slot (0 = "other" or unused), indexed by slot.
   std::vector<uint16_t> SlotPorts() const;
   std::vector<ProgramStats> Stats() const;
+  // SYN source samples written since the previous call (up to SE_SRC_RING per CPU).
+  std::vector<se_src_sample> ReadNewSources();
   uint32_t max_slots() const { return config_.max_slots; }
 
  private:
@@ -73,6 +75,7 @@ class TcpEventsProbe {
   uint64_t* port_slot_;  // the memory-mapped port_slot map, SE_PORT_COUNT entries
   TcpEventsConfig config_;
   int num_cpus_;
+  std::vector<uint64_t> sources_read_;  // per CPU: ring position already read
 };
 
 }  // namespace se

@@ -66,6 +66,15 @@ TEST_F(ExporterSynFloodTest, SpoofedFloodFlagsOnlyItsPortWithin2sAndClearsAfter)
   EXPECT_LE(Clock::now() - ended, seconds(10));
   EXPECT_EQ(after.Value(kDetections, PortLabels(kFlooded)), 1);
   EXPECT_EQ(after.Value(kDetections, PortLabels(kQuiet)), 0);
+  // One structured line at each end of the episode, naming the flooded port and the busiest
+  // (spoofed) source /24 prefixes.
+  const std::string log = exporter_->Stderr();
+  const auto start_line = log.find("event=syn_flood_start");
+  ASSERT_NE(start_line, std::string::npos) << log;
+  const std::string line = log.substr(start_line, log.find('\n', start_line) - start_line);
+  EXPECT_NE(line.find("port=7070"), std::string::npos) << line;
+  EXPECT_NE(line.find("/24:"), std::string::npos) << line;
+  EXPECT_NE(log.find("event=syn_flood_end"), std::string::npos) << log;
 }
 
 TEST_F(ExporterSynFloodTest, BurstOfTenThousandRealConnectionsNeverFlags) {

@@ -223,3 +223,19 @@ TEST(SynFloodTest, ForgetsPortsAbsentAndInactive) {
 
 }  // namespace
 }  // namespace se
+
+#include "detectors/syn_flood_runner.h"
+
+namespace se {
+namespace {
+
+TEST(SynFloodTopSourcesTest, MostSynsFirstThenByPrefixAndCut) {
+  const std::map<std::string, uint64_t> counts = {
+      {"10.0.1.0/24", 5}, {"10.0.2.0/24", 9}, {"10.0.0.0/24", 5}, {"2001:db8::/64", 1}};
+  EXPECT_EQ(TopSources(counts, 3), "10.0.2.0/24:9,10.0.0.0/24:5,10.0.1.0/24:5");
+  EXPECT_EQ(TopSources(counts, 0), "");
+  EXPECT_EQ(TopSources({}, 5), "");
+}
+
+}  // namespace
+}  // namespace se
