@@ -152,6 +152,9 @@ std::vector<ParseCase> Cases() {
   return cases;
 }
 
+// Names the case instead of dumping its bytes in test listings.
+void PrintTo(const ParseCase& c, std::ostream* os) { *os << c.name; }
+
 class ParseInetDiagDumpTest : public ::testing::TestWithParam<ParseCase> {};
 
 TEST_P(ParseInetDiagDumpTest, MatchesExpectedRecordsAndStatus) {
