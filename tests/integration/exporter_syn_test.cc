@@ -13,7 +13,23 @@ namespace {
 
 constexpr char kSyns[] = "socket_tcp_syns_received_total";
 
-class ExporterSynTest : public NamespacedExporterTest {};
+class ExporterSynTest : public NamespacedExporterTest {
+ protected:
+  // Listens on port (not accepting), then sends `count` SYNs from random sources whose
+  // SYN-ACKs go nowhere: the namespace routes everything to lo and does not forward.
+  void SpoofSyns(uint16_t port, int backlog, int count) {
+    ASSERT_TRUE(InPath("hping3")) << "hping3 is required (apt-get install -y hping3)";
+    ns_.Ip({"route", "add", "default", "dev", "lo"});
+    ns_.RunIn([&] { listener_ = ListenTcp({kLoopback4, port}, backlog); });
+    const CommandResult flood =
+        RunCommand({"ip", "netns", "exec", ns_.Name(), "hping3", "-q", "-c", std::to_string(count),
+                    "-S", "-p", std::to_string(port), "--rand-source", "-i", "u2000", "127.0.0.1"},
+                   std::chrono::seconds(10));
+    ASSERT_FALSE(flood.timed_out()) << flood.err;
+  }
+
+  UniqueFd listener_;
+};
 
 TEST_F(ExporterSynTest, CountsEverySynThatReachesAListenerOverIpv4AndIpv6) {
   ASSERT_TRUE(StartExporter());
@@ -76,17 +92,10 @@ namespace {
 // routes everything to lo and does not forward), so each request socket stays in SYN_RECV and
 // retransmits its SYN-ACK after 1 s.
 TEST_F(ExporterSynTest, SpoofedSynsShowAsHalfOpenAndSynAckRetransmits) {
-  ASSERT_TRUE(InPath("hping3")) << "hping3 is required (apt-get install -y hping3)";
   ASSERT_TRUE(StartExporter());
   constexpr uint16_t kPort = 7060;
-  ns_.Ip({"route", "add", "default", "dev", "lo"});
-  UniqueFd listener;
-  ns_.RunIn([&] { listener = ListenTcp({kLoopback4, kPort}, 128); });
-  const CommandResult flood =
-      RunCommand({"ip", "netns", "exec", ns_.Name(), "hping3", "-q", "-c", "20", "-S", "-p",
-                  std::to_string(kPort), "--rand-source", "-i", "u2000", "127.0.0.1"},
-                 std::chrono::seconds(10));
-  ASSERT_FALSE(flood.timed_out()) << flood.err;
+  SpoofSyns(kPort, 128, 20);
+  if (HasFatalFailure()) return;
 
   // Random sources include a few the IP layer drops (martians): count what reached the
   // listener, then check the two independent views agree exactly.
@@ -107,17 +116,10 @@ TEST_F(ExporterSynTest, SpoofedSynsShowAsHalfOpenAndSynAckRetransmits) {
 // A SYN queue of a few entries under 30 spoofed SYNs: the kernel answers the rest with SYN
 // cookies. Every SYN that reached the listener either holds a request socket or got a cookie.
 TEST_F(ExporterSynTest, SynCookiesAccountForEverySynBeyondTheSynQueue) {
-  ASSERT_TRUE(InPath("hping3")) << "hping3 is required (apt-get install -y hping3)";
   ASSERT_TRUE(StartExporter());
   constexpr uint16_t kPort = 7061;
-  ns_.Ip({"route", "add", "default", "dev", "lo"});
-  UniqueFd listener;
-  ns_.RunIn([&] { listener = ListenTcp({kLoopback4, kPort}, 4); });
-  const CommandResult flood =
-      RunCommand({"ip", "netns", "exec", ns_.Name(), "hping3", "-q", "-c", "30", "-S", "-p",
-                  std::to_string(kPort), "--rand-source", "-i", "u2000", "127.0.0.1"},
-                 std::chrono::seconds(10));
-  ASSERT_FALSE(flood.timed_out()) << flood.err;
+  SpoofSyns(kPort, 4, 30);
+  if (HasFatalFailure()) return;
 
   const ParsedMetrics m = exporter_->ScrapeUntil(
       [](const ParsedMetrics& x) { return x.Has(kSyns, PortLabels(kPort)); });
@@ -138,19 +140,12 @@ TEST_F(ExporterSynTest, SynCookiesAccountForEverySynBeyondTheSynQueue) {
 // Without SYN cookies a full SYN queue drops SYNs: every SYN that reached the listener holds a
 // request socket or was dropped, and the count survives the listener closing.
 TEST_F(ExporterSynTest, ListenDropsWithoutCookiesSurviveTheListenerClosing) {
-  ASSERT_TRUE(InPath("hping3")) << "hping3 is required (apt-get install -y hping3)";
   ASSERT_TRUE(StartExporter());
   constexpr uint16_t kPort = 7062;
   const Labels port = PortLabels(kPort);
-  ns_.Ip({"route", "add", "default", "dev", "lo"});
   ns_.Sysctl("net.ipv4.tcp_syncookies", "0");
-  UniqueFd listener;
-  ns_.RunIn([&] { listener = ListenTcp({kLoopback4, kPort}, 4); });
-  const CommandResult flood =
-      RunCommand({"ip", "netns", "exec", ns_.Name(), "hping3", "-q", "-c", "30", "-S", "-p",
-                  std::to_string(kPort), "--rand-source", "-i", "u2000", "127.0.0.1"},
-                 std::chrono::seconds(10));
-  ASSERT_FALSE(flood.timed_out()) << flood.err;
+  SpoofSyns(kPort, 4, 30);
+  if (HasFatalFailure()) return;
 
   const ParsedMetrics m =
       exporter_->ScrapeUntil([&](const ParsedMetrics& x) { return x.Has(kSyns, port); });
@@ -167,7 +162,7 @@ TEST_F(ExporterSynTest, ListenDropsWithoutCookiesSurviveTheListenerClosing) {
             std::string::npos)
       << nstat.out;
 
-  listener.reset();  // the listener's counter now lives on in the BPF map
+  listener_.reset();  // the listener's counter now lives on in the BPF map
   const ExpectedValues after = {{"socket_tcp_listen_drops_total", port, drops}};
   const ParsedMetrics closed = exporter_->ScrapeUntil(
       [&](const ParsedMetrics& x) { return !x.Has("socket_tcp_half_open", port); });
