@@ -53,16 +53,6 @@ enum se_reset_reason {
 	SE_RST_REASON_COUNT = 2,
 };
 
-/* Probe indexes, used for per-probe statistics in userspace. */
-enum se_probe {
-	SE_PROBE_STATE = 0,
-	SE_PROBE_SEND_RESET = 1,
-	SE_PROBE_RECEIVE_RESET = 2,
-	SE_PROBE_SYN_INGRESS = 3,
-	SE_PROBE_SYNACK_RETRANSMIT = 4,
-	SE_PROBE_COUNT = 5,
-};
-
 struct se_hist {
 	__u64 buckets[SE_HIST_BUCKETS]; /* non-cumulative counts */
 	__u64 sum_ns;                   /* sum of observed durations */

@@ -76,7 +76,7 @@ bool Daemon::Start(std::string* error) {
       inventory_.get(), [this](uint16_t port) { return port_labels_.Label(port); },
       [this] {
         std::map<std::string, uint64_t> closed;
-        for (const auto& p : FoldSlots(probe_->ReadCounters(), probe_->SlotPorts()))
+        for (const auto& p : scrape_counters_)
           if (p.counters.closed_listener_drops) closed[p.port] = p.counters.closed_listener_drops;
         return closed;
       });
@@ -84,7 +84,7 @@ bool Daemon::Start(std::string* error) {
   syn_flood_ = std::make_shared<SynFloodRunner>(
       config_.syn_flood, [this] { return SampleForDetector(); }, [this] { return SynSources(); });
   collectors_ = {
-      {"tcp", std::make_shared<TcpCountersCollector>(probe_.get()), nullptr},
+      {"tcp", std::make_shared<TcpCountersCollector>([this] { return scrape_counters_; }), nullptr},
       {"inventory", inventory_collector,
        [inventory_collector] { return inventory_collector->last_ok(); }},
       {"netstat", netstat_collector, [netstat_collector] { return netstat_collector->last_ok(); }},
@@ -112,8 +112,9 @@ bool Daemon::Start(std::string* error) {
 }
 
 std::vector<PortSample> Daemon::SampleForDetector() {
-  port_labels_.Set(probe_->SlotPorts());
-  const auto counters = FoldSlots(probe_->ReadCounters(), probe_->SlotPorts());
+  const std::vector<uint16_t> slot_ports = probe_->SlotPorts();
+  port_labels_.Set(slot_ports);
+  const auto counters = FoldSlots(probe_->ReadCounters(), slot_ports);
   const InventorySnapshot snap = inventory_->Take();
   if (!snap.ok) return {};
   return BuildPortSamples(counters, snap, [this](uint16_t p) { return port_labels_.Label(p); });
@@ -137,7 +138,10 @@ std::vector<std::pair<std::string, std::string>> Daemon::SynSources() {
 std::optional<std::string> Daemon::RenderMetrics() {
   std::lock_guard<std::mutex> lock(scrape_mu_);
   if (!probe_) return std::nullopt;
-  port_labels_.Set(probe_->SlotPorts());
+  // One read of the BPF maps per scrape, shared by the collectors that need it.
+  const std::vector<uint16_t> slot_ports = probe_->SlotPorts();
+  port_labels_.Set(slot_ports);
+  scrape_counters_ = FoldSlots(probe_->ReadCounters(), slot_ports);
   return prometheus::TextSerializer().Serialize(CollectAll(collectors_));
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "collectors/exporter_self.h"
+#include "collectors/tcp_counters.h"
 #include "config/config_file.h"
 #include "config/options.h"
 #include "detectors/syn_flood_runner.h"
@@ -49,6 +50,7 @@ class Daemon {
   std::unique_ptr<Inventory> inventory_;
   std::unique_ptr<TcpEventsProbe> probe_;
   PortLabels port_labels_;
+  std::vector<LabelledCounters> scrape_counters_;  // this scrape's folded counters (scrape_mu_)
   std::vector<NamedCollector> collectors_;
   AttachFn attach_ = DefaultAttach();
   std::mutex scrape_mu_;  // one scrape at a time: the inventory's sockets are not shared

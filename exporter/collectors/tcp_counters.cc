@@ -150,7 +150,7 @@ std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCoun
 }
 
 std::vector<MetricFamily> TcpCountersCollector::Collect() const {
-  return BuildTcpCounterFamilies(FoldSlots(probe_->ReadCounters(), probe_->SlotPorts()));
+  return BuildTcpCounterFamilies(source_());
 }
 
 }  // namespace se

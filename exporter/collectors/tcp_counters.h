@@ -4,14 +4,13 @@
 #include <prometheus/metric_family.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "socket_exporter.h"
 
 namespace se {
-
-class TcpEventsProbe;
 
 // Counters of one port label value after folding (several slots may share "other").
 struct LabelledCounters {
@@ -31,14 +30,15 @@ std::vector<double> DurationBucketBounds();
 std::vector<prometheus::MetricFamily> BuildTcpCounterFamilies(
     const std::vector<LabelledCounters>& ports);
 
-// Reads the tcp_events maps at scrape time.
+// Turns the scrape's folded BPF counters (read once per scrape by the caller) into families.
 class TcpCountersCollector : public prometheus::Collectable {
  public:
-  explicit TcpCountersCollector(const TcpEventsProbe* probe) : probe_(probe) {}
+  using Source = std::function<std::vector<LabelledCounters>()>;
+  explicit TcpCountersCollector(Source source) : source_(std::move(source)) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  const TcpEventsProbe* probe_;
+  Source source_;
 };
 
 }  // namespace se

@@ -23,7 +23,7 @@ int Reply(mg_connection* conn, int status, const char* type, const std::string& 
   return status;
 }
 
-// civetweb reports bind failures through this callback; keep the last message.
+// civetweb's own messages (e.g. why a bind failed) go to the debug log.
 int CaptureLog(const mg_connection*, const char* message) {
   log::Debug("civetweb", {{"detail", message}});
   return 1;
