@@ -27,7 +27,7 @@ std::vector<PortSample> BuildPortSamples(const std::vector<LabelledCounters>& co
     if (l.protocol != "tcp") continue;
     PortSample& s = by_port[port_label(l.port)];
     s.listen_drops += l.drops;
-    s.syn_backlog += l.accept_limit;
+    s.syn_backlog += l.syn_limit;
   }
   for (const auto& h : snapshot.half_open) by_port[port_label(h.port)].half_open += h.count;
   std::vector<PortSample> out;

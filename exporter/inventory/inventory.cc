@@ -21,7 +21,14 @@ auto Key(const Listener& l) {
   return std::tie(l.protocol, l.address, l.port, l.process, l.accept_queue, l.accept_limit);
 }
 
-Listener ToListener(const SocketRecord& r, const ProcessTable& procs) {
+// A listening socket found in a namespace, with that namespace's SYN queue bound.
+struct FoundListener {
+  SocketRecord record;
+  uint32_t syn_limit = 0;
+};
+
+Listener ToListener(const FoundListener& found, const ProcessTable& procs) {
+  const SocketRecord& r = found.record;
   Listener l;
   l.protocol = r.protocol == Protocol::kTcp ? "tcp" : "udp";
   l.address = FormatAddress(r.family, r.local_addr);
@@ -31,6 +38,7 @@ Listener ToListener(const SocketRecord& r, const ProcessTable& procs) {
     l.accept_queue = r.rqueue;
     l.accept_limit = r.wqueue;
     l.drops = r.drops;
+    l.syn_limit = found.syn_limit;
   }
   return l;
 }
@@ -48,7 +56,7 @@ void CountHalfOpen(const std::vector<SocketRecord>& requests, std::vector<HalfOp
   }
 }
 
-bool TakeNamespace(const NetnsHandle& ns, std::vector<SocketRecord>* listeners,
+bool TakeNamespace(const NetnsHandle& ns, std::vector<FoundListener>* listeners,
                    InventorySnapshot* snap, std::string* error) {
   std::vector<SocketRecord> tcp;
   std::vector<SocketRecord> udp;
@@ -68,9 +76,11 @@ bool TakeNamespace(const NetnsHandle& ns, std::vector<SocketRecord>* listeners,
   }
   CountEstablished(established, tcp_listeners, &snap->established);
   CountHalfOpen(requests, &snap->half_open);
-  listeners->insert(listeners->end(), tcp_listeners.begin(), tcp_listeners.end());
+  SynQueueSysctls::Values sysctls;
+  if (ns.sysctls) ns.sysctls->Read(&sysctls);
+  for (const auto& r : tcp_listeners) listeners->push_back({r, SynQueueLimit(r.wqueue, sysctls)});
   for (const auto& r : udp) {
-    if (r.state == kTcpClose && r.local_port != 0) listeners->push_back(r);
+    if (r.state == kTcpClose && r.local_port != 0) listeners->push_back({r, 0});
   }
   return true;
 }
@@ -114,7 +124,7 @@ InventorySnapshot Inventory::Take() {
   std::lock_guard<std::mutex> lock(mu_);
   InventorySnapshot snap;
   if (!scope_->Refresh(&snap.error)) return snap;
-  std::vector<SocketRecord> records;
+  std::vector<FoundListener> records;
   for (const NetnsHandle& ns : scope_->namespaces()) {
     if (!TakeNamespace(ns, &records, &snap, &snap.error)) return snap;
   }

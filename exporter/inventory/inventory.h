@@ -23,6 +23,7 @@ struct Listener {
   uint32_t accept_queue = 0;  // tcp only: connections waiting for accept()
   uint32_t accept_limit = 0;  // tcp only: the backlog the kernel enforces
   uint32_t drops = 0;         // tcp only: the listener's drop counter (full queues)
+  uint32_t syn_limit = 0;     // tcp only: request sockets before cookies or drops
 
   bool operator==(const Listener& o) const;
   bool operator<(const Listener& o) const;

@@ -96,7 +96,13 @@ bool NetnsScope::Add(NetnsTarget target, std::string* error) {
     if (target.fd >= 0) close(target.fd);
     return false;
   }
-  entries_[target.inode] = Entry{target, std::move(diag)};
+  std::string sysctl_error;
+  std::unique_ptr<SynQueueSysctls> sysctls =
+      SynQueueSysctls::Open(target.fd, procfs_, &sysctl_error);
+  if (!sysctls)
+    log::Debug("SYN queue sysctls unavailable; using listen backlogs only",
+               {{"netns", std::to_string(target.inode)}, {"error", sysctl_error}});
+  entries_[target.inode] = Entry{target, std::move(diag), std::move(sysctls)};
   return true;
 }
 
@@ -146,7 +152,7 @@ std::vector<NetnsHandle> NetnsScope::namespaces() const {
   std::vector<NetnsHandle> out;
   out.reserve(entries_.size());
   for (const auto& [inode, entry] : entries_)
-    out.push_back({inode, entry.target.fd, entry.diag.get()});
+    out.push_back({inode, entry.target.fd, entry.diag.get(), entry.sysctls.get()});
   return out;
 }
 

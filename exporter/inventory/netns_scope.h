@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/options.h"
+#include "inventory/netns_sysctl.h"
 #include "inventory/sock_diag.h"
 
 namespace se {
@@ -24,6 +25,7 @@ struct NetnsHandle {
   uint64_t inode;
   int fd;          // the namespace file, owned by the scope; -1 for the process's own namespace
   SockDiag* diag;  // owned by the scope, valid until the next Refresh()
+  const SynQueueSysctls* sysctls;  // likewise; nullptr if they could not be opened
 };
 
 // The set of network namespaces the exporter inventories, with one cached sock_diag socket
@@ -52,6 +54,7 @@ class NetnsScope {
   struct Entry {
     NetnsTarget target;
     std::unique_ptr<SockDiag> diag;
+    std::unique_ptr<SynQueueSysctls> sysctls;
   };
   NetnsScope(NetnsMode mode, std::string procfs) : mode_(mode), procfs_(std::move(procfs)) {}
   bool Add(NetnsTarget target, std::string* error);

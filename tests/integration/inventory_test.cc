@@ -280,3 +280,40 @@ TEST(NetnsScopeCreate, OtherNamespaceTypeIsRejected) {
 
 }  // namespace
 }  // namespace se
+
+namespace se {
+namespace {
+
+void WriteSysctl(const std::string& name, const std::string& value) {
+  std::ofstream(std::string("/proc/sys/net/ipv4/") + name) << value;
+}
+
+// The SYN queue bound follows the namespace's sysctls as they change, read through files kept
+// open since the namespace was first seen.
+TEST(InventorySynQueue, SynLimitFollowsTheNamespacesSysctls) {
+  NamedNetns ns("-synq");
+  ASSERT_TRUE(ns.ok());
+  std::vector<Fd> listener;
+  ns.RunInside([&] {
+    WriteSysctl("tcp_max_syn_backlog", "64");
+    WriteSysctl("tcp_syncookies", "0");
+    listener.push_back(Ipv6Listener(false, false, 256));
+  });
+  std::string error;
+  auto scope = NetnsScope::Create(NetnsMode::kPath, ns.path(), "/proc", &error);
+  ASSERT_TRUE(scope) << error;
+  Inventory inventory(scope.get(), "/proc");
+  InventorySnapshot snap = inventory.Take();
+  ASSERT_TRUE(snap.ok) << snap.error;
+  ASSERT_EQ(snap.listeners.size(), 1u);
+  EXPECT_EQ(snap.listeners[0].accept_limit, 256u);
+  EXPECT_EQ(snap.listeners[0].syn_limit, 48u);  // without cookies: 3/4 of 64
+
+  ns.RunInside([] { WriteSysctl("tcp_syncookies", "1"); });
+  snap = inventory.Take();
+  ASSERT_EQ(snap.listeners.size(), 1u);
+  EXPECT_EQ(snap.listeners[0].syn_limit, 256u);  // with cookies: the listen backlog
+}
+
+}  // namespace
+}  // namespace se
