@@ -78,4 +78,27 @@ void Netns::Sysctl(const std::string& key, const std::string& value) const {
   RunOrThrow({"ip", "netns", "exec", name_, "sysctl", "-qw", key + "=" + value});
 }
 
+void LinkByVeth(const Netns& server, const Netns& client) {
+  RunOrThrow({"ip", "link", "add", "se0", "netns", server.Name(), "type", "veth", "peer", "name",
+              "se0", "netns", client.Name()});
+  const struct {
+    const Netns& ns;
+    const char* v4;
+    const char* v6;
+  } ends[] = {{server, VethLink::kServer4, VethLink::kServer6},
+              {client, VethLink::kClient4, VethLink::kClient6}};
+  for (const auto& end : ends) {
+    // Link-local addresses usable at once: neighbour solicitations for packets with spoofed
+    // (non-local) sources go out from the link-local address.
+    end.ns.Sysctl("net.ipv6.conf.se0.accept_dad", "0");
+    end.ns.Ip({"addr", "add", std::string(end.v4) + "/24", "dev", "se0"});
+    end.ns.Ip({"addr", "add", std::string(end.v6) + "/64", "dev", "se0", "nodad"});
+    end.ns.Ip({"link", "set", "se0", "up"});
+  }
+  client.Sysctl("net.ipv4.ip_forward", "0");
+  client.Sysctl("net.ipv6.conf.all.forwarding", "0");
+  server.Ip({"route", "add", "default", "via", VethLink::kClient4});
+  server.Ip({"-6", "route", "add", "default", "via", VethLink::kClient6});
+}
+
 }  // namespace se::test

@@ -36,6 +36,20 @@ class Netns {
   std::string name_;
 };
 
+// Addresses of a veth link between two test namespaces.
+struct VethLink {
+  static constexpr char kServer4[] = "10.200.0.1";
+  static constexpr char kClient4[] = "10.200.0.2";
+  static constexpr char kServer6[] = "fd00:200::1";
+  static constexpr char kClient6[] = "fd00:200::2";
+};
+
+// Joins server and client by a veth pair ("se0" in each) carrying 10.200.0.0/24 and
+// fd00:200::/64 (no DAD). The server's default routes point at the client, which does not
+// forward: replies to spoofed sources cross the link and die there unanswered. Throws on
+// failure.
+void LinkByVeth(const Netns& server, const Netns& client);
+
 }  // namespace se::test
 
 #endif  // SE_TEST_HARNESS_NETNS_H_

@@ -1,0 +1,43 @@
+// Spoofed-SYN traffic for tests: crafted SYNs sent from inside a client namespace, over a
+// veth link (LinkByVeth), to a listener in the server namespace.
+#ifndef SE_TEST_HARNESS_SYN_TRAFFIC_H_
+#define SE_TEST_HARNESS_SYN_TRAFFIC_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace se::test {
+
+class Netns;
+
+struct SpoofedSyns {
+  std::string dst;                         // server address
+  uint16_t port_first = 0, port_last = 0;  // destination ports, cycled; last 0 = first
+  uint64_t count = 0;
+  std::string src = "10.201.0.0/16";  // spoofed sources (never martian, never local)
+  uint64_t rate = 0;                  // per second; 0 = as fast as possible
+  uint64_t seed = 1;
+};
+
+// Sends them from inside ns and waits; returns how many went out (all of them unless the
+// kernel refused one, in which case a gtest failure is added).
+uint64_t SendSpoofedSyns(const Netns& ns, const SpoofedSyns& syns);
+
+// The same in the background (the se_syngen tool, bounded by 30 s); returns its pid or -1.
+pid_t SpawnSpoofedSyns(const Netns& ns, const SpoofedSyns& syns);
+
+// Drops every pure ACK leaving ns through its veth end (a TC program), so handshakes the
+// namespace starts stay half-open at the server. Throws on failure.
+void WithholdFinalAcks(const Netns& ns);
+
+// The namespace's own absolute counter (e.g. "TcpInSegs"), read with `nstat -as`.
+uint64_t Nstat(const Netns& ns, const std::string& counter);
+
+// Number of request sockets in SYN_RECV in ns, as `ss` counts them.
+int SsHalfOpen(const Netns& ns);
+
+}  // namespace se::test
+
+#endif  // SE_TEST_HARNESS_SYN_TRAFFIC_H_
