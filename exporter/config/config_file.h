@@ -1,8 +1,10 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace se {
 
@@ -18,9 +20,50 @@ struct SynFloodConfig {
   uint32_t top_sources = 5;              // source prefixes named in the episode log lines
 };
 
+// Thresholds of the port scan detector (the `port_scan:` section).
+struct PortScanConfig {
+  uint32_t min_ports = 20;               // distinct closed ports of one address (vertical scan)
+  uint32_t min_addresses = 20;           // distinct addresses on one port (horizontal sweep)
+  std::chrono::milliseconds window{10000};  // both counted within this sliding window
+  uint32_t max_sources = 4096;           // sources tracked at once; least recently seen evicted
+};
+
+// Rate limit of finding log lines per (rule, source) (the `event_log:` section).
+struct EventLogConfig {
+  uint32_t burst = 5;                         // lines a key may log at once
+  std::chrono::milliseconds interval{10000};  // one more line allowed per interval
+  uint32_t max_keys = 4096;                   // keys remembered; least recently used forgotten
+};
+
+struct PortRange {
+  uint16_t first = 0, last = 0;  // inclusive
+  bool operator==(const PortRange& o) const { return first == o.first && last == o.last; }
+};
+
+// An IPv4 or IPv6 network. IPv4 addresses sit in the first 4 bytes of addr.
+struct Cidr {
+  int family = 0;  // AF_INET or AF_INET6
+  std::array<uint8_t, 16> addr{};
+  uint8_t prefix = 0;
+  bool operator==(const Cidr& o) const {
+    return family == o.family && addr == o.addr && prefix == o.prefix;
+  }
+};
+
+// Connection policy (the `policy:` section). An empty list turns its rule off.
+struct PolicyConfig {
+  std::vector<PortRange> allowed_listen_ports;  // else: unexpected_listener
+  std::vector<PortRange> allowed_egress_ports;  // else: unexpected_egress
+  std::vector<Cidr> denied_sources;             // inbound accepts from: denied_source
+  std::vector<Cidr> denied_destinations;        // outbound connects to: denied_destination
+};
+
 // Everything --config.file can set, parsed and validated once.
 struct Config {
   SynFloodConfig syn_flood;
+  PortScanConfig port_scan;
+  EventLogConfig event_log;
+  PolicyConfig policy;
 };
 
 // Parses YAML text; on error returns false and a one-line *error naming the key, the bad
