@@ -5,203 +5,85 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <set>
 #include <vector>
+
+#include "config/config_fields.h"
 
 namespace se {
 namespace {
 
-enum class Kind { kDuration, kNumber, kInteger };
+using config_internal::Field;
 
-// One settable key of a section: how to read it and where it lands.
-struct Field {
-  const char* key;
-  Kind kind;
-  double min;
-  bool min_inclusive;
-  double max;  // inclusive; NAN when unbounded
-  const char* expected;
-  std::chrono::milliseconds SynFloodConfig::*duration;
-  double SynFloodConfig::*number;
-  uint32_t SynFloodConfig::*integer;
-};
-
-const std::vector<Field>& SynFloodFields() {
-  static const std::vector<Field> fields = {
-      {"tick", Kind::kDuration, 100, true, 60000,
-       "a duration from 100ms to 60s, e.g. 500ms or 2.5s", &SynFloodConfig::tick, nullptr, nullptr},
-      {"min_syn_rate", Kind::kNumber, 0, false, NAN, "a number greater than 0", nullptr,
-       &SynFloodConfig::min_syn_rate, nullptr},
-      {"max_completion_ratio", Kind::kNumber, 0, false, 1, "a number greater than 0 and at most 1",
-       nullptr, &SynFloodConfig::max_completion_ratio, nullptr},
-      {"min_listen_drop_rate", Kind::kNumber, 0, true, NAN, "a number at least 0", nullptr,
-       &SynFloodConfig::min_listen_drop_rate, nullptr},
-      {"half_open_fill", Kind::kNumber, 0, false, 1, "a number greater than 0 and at most 1",
-       nullptr, &SynFloodConfig::half_open_fill, nullptr},
-      {"activate_ticks", Kind::kInteger, 1, true, 60, "an integer from 1 to 60", nullptr, nullptr,
-       &SynFloodConfig::activate_ticks},
-      {"clear_ticks", Kind::kInteger, 1, true, 600, "an integer from 1 to 600", nullptr, nullptr,
-       &SynFloodConfig::clear_ticks},
-      {"top_sources", Kind::kInteger, 0, true, 50, "an integer from 0 to 50", nullptr, nullptr,
-       &SynFloodConfig::top_sources},
+const std::vector<Field<SynFloodConfig>>& SynFloodFields() {
+  using S = SynFloodConfig;
+  static const std::vector<Field<S>> fields = {
+      {"tick", &S::tick, {100, true, 60000, "a duration from 100ms to 60s, e.g. 500ms or 2.5s"}},
+      {"min_syn_rate", &S::min_syn_rate, {0, false, NAN, "a number greater than 0"}},
+      {"max_completion_ratio",
+       &S::max_completion_ratio,
+       {0, false, 1, "a number greater than 0 and at most 1"}},
+      {"min_listen_drop_rate", &S::min_listen_drop_rate, {0, true, NAN, "a number at least 0"}},
+      {"half_open_fill",
+       &S::half_open_fill,
+       {0, false, 1, "a number greater than 0 and at most 1"}},
+      {"activate_ticks", &S::activate_ticks, {1, true, 60, "an integer from 1 to 60"}},
+      {"clear_ticks", &S::clear_ticks, {1, true, 600, "an integer from 1 to 600"}},
+      {"top_sources", &S::top_sources, {0, true, 50, "an integer from 0 to 50"}},
   };
   return fields;
 }
 
-bool IsQuoted(const YAML::Node& node) {
-  return node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
+const std::vector<Field<PortScanConfig>>& PortScanFields() {
+  using S = PortScanConfig;
+  static const std::vector<Field<S>> fields = {
+      {"min_ports", &S::min_ports, {2, true, 1024, "an integer from 2 to 1024"}},
+      {"min_addresses", &S::min_addresses, {2, true, 1024, "an integer from 2 to 1024"}},
+      {"window", &S::window, {1000, true, 600000, "a duration from 1s to 10m, e.g. 30s or 2m"}},
+      {"max_sources", &S::max_sources, {16, true, 1048576, "an integer from 16 to 1048576"}},
+  };
+  return fields;
 }
 
-// Renders a node for an error message, kept on one line and short.
-std::string Describe(const YAML::Node& node) {
-  if (node.IsNull()) return "an empty value";
-  if (node.IsSequence()) return "a list";
-  if (node.IsMap()) return "a map";
-  std::string text;
-  for (char c : node.Scalar()) {
-    if (c == '\n') {
-      text += "\\n";
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      text += ' ';
-    } else {
-      text += c;
-    }
-  }
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
-  return IsQuoted(node) ? "\"" + text + "\"" : text;
-}
-
-// Strict decimal: strtod alone would also take "inf", "nan" and hex.
-bool ParseDecimal(const std::string& s, double* value) {
-  if (s.empty() || s.find_first_not_of("0123456789.+-eE") != std::string::npos) return false;
-  char* end = nullptr;
-  errno = 0;
-  *value = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size() && std::isfinite(*value);
-}
-
-bool InRange(const Field& f, double v) {
-  if (f.min_inclusive ? v < f.min : v <= f.min) return false;
-  return std::isnan(f.max) || v <= f.max;
-}
-
-// Accepts "<digits>[.<digits>](ms|s)" and yields whole milliseconds.
-bool ParseDuration(const std::string& s, double* ms) {
-  size_t unit = s.find_first_not_of("0123456789.");
-  if (unit == 0 || unit == std::string::npos) return false;
-  const std::string suffix = s.substr(unit);
-  if (suffix != "ms" && suffix != "s") return false;
-  const std::string digits = s.substr(0, unit);
-  if (digits.front() == '.' || digits.back() == '.' || digits.find('.') != digits.rfind('.')) {
-    return false;
-  }
-  if (!ParseDecimal(digits, ms)) return false;
-  if (suffix == "s") *ms *= 1000;
-  return true;
-}
-
-bool IsIntegerText(const std::string& s) {
-  const size_t start = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  return s.size() > start && s.find_first_not_of("0123456789", start) == std::string::npos;
-}
-
-// Reads one value; returns an empty string on success, else the error text after the path.
-std::string ApplyField(const Field& f, const YAML::Node& node, SynFloodConfig* out) {
-  const std::string fail = Describe(node);
-  const std::string want = std::string("; expected ") + f.expected;
-  const std::string range = fail + " is out of range" + want;
-  if (!node.IsScalar()) {
-    return fail + (f.kind == Kind::kDuration ? " is not a duration" : " is not a number") + want;
-  }
-  const std::string& text = node.Scalar();
-  double v = 0;
-  switch (f.kind) {
-    case Kind::kDuration:
-      if (!ParseDuration(text, &v)) return fail + " is not a duration" + want;
-      if (!InRange(f, v)) return range;
-      if (std::fabs(v - std::round(v)) > 1e-6) return fail + " is not a whole number of ms" + want;
-      out->*f.duration = std::chrono::milliseconds(static_cast<int64_t>(std::llround(v)));
-      return "";
-    case Kind::kNumber:
-      if (IsQuoted(node) || !ParseDecimal(text, &v)) return fail + " is not a number" + want;
-      if (!InRange(f, v)) return range;
-      out->*f.number = v;
-      return "";
-    case Kind::kInteger:
-      if (IsQuoted(node) || !IsIntegerText(text)) return fail + " is not an integer" + want;
-      if (!ParseDecimal(text, &v) || !InRange(f, v)) return range;
-      out->*f.integer = static_cast<uint32_t>(v);
-      return "";
-  }
-  return "unhandled kind";
-}
-
-std::string ValidKeys(const std::vector<std::string>& keys) {
-  std::string list;
-  for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
-  return list;
-}
-
-// Checks a map's key is a scalar, known and not repeated; returns an error or "".
-std::string CheckKey(const YAML::Node& key, const std::string& where,
-                     const std::vector<std::string>& valid, std::set<std::string>* seen) {
-  const std::string name = key.IsScalar() ? "\"" + key.Scalar() + "\"" : Describe(key);
-  bool known = false;
-  for (const auto& v : valid) known = known || (key.IsScalar() && v == key.Scalar());
-  if (!known) {
-    return "unknown key " + name + " in " + where + "; valid keys: " + ValidKeys(valid);
-  }
-  if (!seen->insert(key.Scalar()).second) return "duplicate key " + name + " in " + where;
-  return "";
-}
-
-bool ParseSynFlood(const YAML::Node& node, SynFloodConfig* out, std::string* error) {
-  if (node.IsNull()) return true;  // "syn_flood:" with nothing under it keeps the defaults
-  if (!node.IsMap()) {
-    *error = "syn_flood: " + Describe(node) + " is not a map; expected a map of detector settings";
-    return false;
-  }
-  std::vector<std::string> valid;
-  for (const auto& f : SynFloodFields()) valid.push_back(f.key);
-  std::set<std::string> seen;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    std::string err = CheckKey(it->first, "syn_flood", valid, &seen);
-    if (!err.empty()) {
-      *error = err;
-      return false;
-    }
-    for (const auto& f : SynFloodFields()) {
-      if (it->first.Scalar() != f.key) continue;
-      err = ApplyField(f, it->second, out);
-      if (!err.empty()) {
-        *error = "syn_flood." + std::string(f.key) + ": " + err;
-        return false;
-      }
-    }
-  }
-  return true;
+const std::vector<Field<EventLogConfig>>& EventLogFields() {
+  using S = EventLogConfig;
+  static const std::vector<Field<S>> fields = {
+      {"burst", &S::burst, {1, true, 1000, "an integer from 1 to 1000"}},
+      {"interval",
+       &S::interval,
+       {100, true, 3600000, "a duration from 100ms to 1h, e.g. 10s or 5m"}},
+      {"max_keys", &S::max_keys, {16, true, 1048576, "an integer from 16 to 1048576"}},
+      {"max_lines_per_second",
+       &S::max_lines_per_second,
+       {1, true, 100000, "an integer from 1 to 100000"}},
+  };
+  return fields;
 }
 
 bool ParseRoot(const YAML::Node& root, Config* out, std::string* error) {
-  if (root.IsNull()) return true;
-  if (!root.IsMap()) {
-    *error = "top level: " + Describe(root) + " is not a map; expected a map with key syn_flood";
-    return false;
-  }
-  const std::vector<std::string> valid = {"syn_flood"};
-  std::set<std::string> seen;
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    const std::string err = CheckKey(it->first, "the top level", valid, &seen);
-    if (!err.empty()) {
-      *error = err;
-      return false;
+  using config_internal::ParseFields;
+  const std::vector<std::string> sections = {"syn_flood", "port_scan", "event_log", "policy"};
+  std::string nested;  // a section's error, which already names its path
+  const auto handle = [&](const std::string& key, const YAML::Node& value) -> std::string {
+    bool ok = true;
+    if (key == "syn_flood") {
+      ok = ParseFields(value, key, "a map of detector settings", SynFloodFields(), &out->syn_flood,
+                       &nested);
+    } else if (key == "port_scan") {
+      ok = ParseFields(value, key, "a map of detector settings", PortScanFields(), &out->port_scan,
+                       &nested);
+    } else if (key == "event_log") {
+      ok = ParseFields(value, key, "a map of rate limit settings", EventLogFields(),
+                       &out->event_log, &nested);
+    } else {
+      ok = config_internal::ParsePolicy(value, &out->policy, &nested);
     }
-    if (!ParseSynFlood(it->second, &out->syn_flood, error)) return false;
-  }
-  return true;
+    return ok ? "" : nested;
+  };
+  const config_internal::MapSpec spec{"top level", "the top level",
+                                      "a map with keys syn_flood, port_scan, event_log, policy"};
+  return config_internal::ParseMap(root, spec, sections, handle, error);
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ struct EventLogConfig {
   uint32_t burst = 5;                         // lines a key may log at once
   std::chrono::milliseconds interval{10000};  // one more line allowed per interval
   uint32_t max_keys = 4096;                   // keys remembered; least recently used forgotten
+  uint32_t max_lines_per_second = 50;         // all keys together (spoofed sources are many)
 };
 
 struct PortRange {
@@ -72,5 +73,15 @@ bool ParseConfig(const std::string& yaml_text, Config* out, std::string* error);
 
 // Reads and parses a file; errors are prefixed with the path.
 bool LoadConfigFile(const std::string& path, Config* out, std::string* error);
+
+// True when port lies in one of the inclusive ranges (any order, overlaps allowed).
+bool PortInRanges(const std::vector<PortRange>& ranges, uint16_t port);
+
+// True when addr (4 bytes for AF_INET, 16 for AF_INET6) lies in one of the networks. An
+// IPv4-mapped IPv6 address (::ffff:a.b.c.d) is matched as the IPv4 address it carries.
+bool AddressInCidrs(const std::vector<Cidr>& cidrs, int family, const uint8_t* addr);
+
+// "10.0.0.0/8", "2001:db8::/32"; for log lines naming a rule.
+std::string FormatCidr(const Cidr& cidr);
 
 }  // namespace se

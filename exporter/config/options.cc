@@ -138,7 +138,17 @@ const std::vector<FlagSpec>& Specs() {
          o->log_format = f == "json" ? LogFormat::kJson : LogFormat::kLogfmt;
          return true;
        }},
-      {"config.file", "YAML file with detector thresholds (see docs/configuration.md).", "", false,
+      {"events.file",
+       "Also append each finding (port scan, policy) as a JSON line to this file; \"\" = off.", "",
+       false,
+       [](const std::string& v, Options* o, std::string*) {
+         o->events_file = v;
+         return true;
+       }},
+      {"config.file",
+       "YAML file with detector thresholds and connection policy (see docs/configuration.md); "
+       "re-read on SIGHUP.",
+       "", false,
        [](const std::string& v, Options* o, std::string* e) {
          if (v.empty()) {
            *e = "--config.file needs a path, e.g. --config.file=/etc/socket_exporter.yml";

@@ -28,6 +28,7 @@ struct Options {
   std::string log_level = "info";
   LogFormat log_format = LogFormat::kLogfmt;
   std::string config_file;  // --config.file, "" = defaults
+  std::string events_file;  // --events.file, "" = findings go to the log only
   std::string procfs = "/proc";
   std::string sysfs = "/sys";
   bool show_help = false;
