@@ -53,6 +53,51 @@ enum se_reset_reason {
 	SE_RST_REASON_COUNT = 2,
 };
 
+/* Connection policy rules; findings are counted per port slot. */
+enum se_policy_rule {
+	SE_RULE_DENIED_SOURCE = 0,      /* inbound accept from a denied network */
+	SE_RULE_DENIED_DESTINATION = 1, /* outbound connect to a denied network */
+	SE_RULE_UNEXPECTED_EGRESS = 2,  /* outbound connect to a port not allowed */
+	SE_RULE_UNEXPECTED_LISTENER = 3, /* counted by userspace (sock_diag) */
+	SE_RULE_COUNT = 4,
+};
+
+/* policy_flags bits: which kernel-side rules are active. */
+#define SE_POLICY_DENY_SRC (1U << 0)
+#define SE_POLICY_DENY_DST (1U << 1)
+#define SE_POLICY_EGRESS (1U << 2)
+#define SE_POLICY_MAX_CIDRS 1024
+
+/* Key of the deny_src/deny_dst LPM tries: IPv4 as ::ffff:a.b.c.d (prefix
+ * + 96), so v4-mapped addresses of dual-stack sockets match IPv4 CIDRs. */
+struct se_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* Rare events, delivered through the events ring buffer. */
+enum se_event_kind {
+	SE_EV_CLOSED_PORT = 1, /* segment to a port with no socket (RST sent) */
+	SE_EV_POLICY = 2,      /* a policy finding; rule says which */
+};
+
+struct se_event {
+	__u64 time_ns;     /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u8 saddr[16];    /* remote peer: the source of inbound, destination of outbound */
+	__u8 laddr[16];    /* local address */
+	__u32 netns;       /* network namespace inode */
+	__u32 pid;         /* tgid of the current task (policy events of outbound connects) */
+	__u16 rport;       /* remote port */
+	__u16 lport;       /* local port */
+	__u8 kind;         /* enum se_event_kind */
+	__u8 rule;         /* enum se_policy_rule, for SE_EV_POLICY */
+	__u8 family;       /* 4 or 6; IPv4 addresses in the first 4 bytes */
+	__u8 pad;
+	char comm[16];     /* current task's command (outbound connects only) */
+};
+
+#define SE_EVENTS_RING_BYTES (1U << 20)
+
 struct se_hist {
 	__u64 buckets[SE_HIST_BUCKETS]; /* non-cumulative counts */
 	__u64 sum_ns;                   /* sum of observed durations */
@@ -72,6 +117,7 @@ struct se_port_counters {
 	__u64 syns_received;      /* SYNs that reached a listener (cgroup_skb) */
 	__u64 synack_retransmits; /* SYN-ACKs retransmitted by a listener */
 	__u64 closed_listener_drops; /* drop counters of listeners at their close */
+	__u64 policy_findings[SE_RULE_COUNT]; /* kernel-side rules only */
 };
 
 /* Sources of recent SYNs to listeners, per CPU, for the flood log lines: the

@@ -25,6 +25,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 
+#include "policy_events.bpf.h"
+
 /* Network namespace inode in scope; 0 means every namespace. */
 const volatile __u32 netns_ino = 0;
 
@@ -67,6 +69,7 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now)
 
 	if (c)
 		SE_INC(c->connects, 1);
+	check_connect(sk, c, port);
 	s = conn_start(sk, conn_id(sk));
 	if (s) {
 		s->start_ns = now;
@@ -122,6 +125,7 @@ static __always_inline void on_accept(const struct sock *sk, __u64 now)
 	c = slot_counters(slot);
 	if (c)
 		SE_INC(c->accepts, 1);
+	check_accept(sk, c);
 	s = conn_start(sk, id);
 	if (s) {
 		s->start_ns = now;
@@ -242,6 +246,7 @@ int BPF_PROG(tcp_send_reset, const struct sock *sk, const struct sk_buff *skb)
 			return 0;
 		slot = port_to_slot(skb_tcp_dport(skb), false);
 		reason = SE_RST_NO_SOCKET;
+		closed_port_event(skb);
 	}
 	c = slot_counters(slot);
 	if (c)

@@ -23,6 +23,7 @@ Daemon::Daemon(Options options) : options_(std::move(options)) {}
 Daemon::~Daemon() {
   ready_ = false;
   if (syn_flood_) syn_flood_->Stop();
+  events_.reset();
   {
     // Detach first: stopping civetweb can take its poll quantum (2 s) to return.
     std::lock_guard<std::mutex> lock(scrape_mu_);
@@ -71,6 +72,7 @@ bool Daemon::Start(std::string* error) {
   inventory_ = std::make_unique<Inventory>(scope_.get(), options_.procfs);
   if (!OpenProbes(error)) return false;
   for (uint16_t port : options_.track_ports) probe_->TrackPort(port, false);
+  if (!StartSecurity(error)) return false;
 
   auto inventory_collector = std::make_shared<InventoryCollector>(
       inventory_.get(), [this](uint16_t port) { return port_labels_.Label(port); },
@@ -89,6 +91,8 @@ bool Daemon::Start(std::string* error) {
        [inventory_collector] { return inventory_collector->last_ok(); }},
       {"netstat", netstat_collector, [netstat_collector] { return netstat_collector->last_ok(); }},
       {"syn_flood", syn_flood_, nullptr},
+      {"security", security_, nullptr},
+      {"config", reload_status_, nullptr},
       {"exporter", std::make_shared<ExporterCollector>(probe_.get()), nullptr},
   };
   HttpRoutes routes;
@@ -116,6 +120,10 @@ std::vector<PortSample> Daemon::SampleForDetector() {
   port_labels_.Set(slot_ports);
   const auto counters = FoldSlots(probe_->ReadCounters(), slot_ports);
   const InventorySnapshot snap = inventory_->Take();
+  security_->Tick(snap,
+                  static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::steady_clock::now().time_since_epoch())
+                                            .count()));
   if (!snap.ok) return {};
   return BuildPortSamples(counters, snap, [this](uint16_t p) { return port_labels_.Label(p); });
 }
@@ -145,16 +153,23 @@ std::optional<std::string> Daemon::RenderMetrics() {
   return prometheus::TextSerializer().Serialize(CollectAll(collectors_));
 }
 
-void Daemon::WaitForShutdown() {
+void Daemon::ServeUntilShutdown() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
+  sigaddset(&set, SIGHUP);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      Reload();
+      continue;
+    }
+    log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    ready_ = false;
+    return;
   }
-  log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  ready_ = false;
 }
 
 }  // namespace se

@@ -11,15 +11,29 @@
 #include "collectors/tcp_counters.h"
 #include "config/config_file.h"
 #include "config/options.h"
+#include "detectors/security_monitor.h"
 #include "detectors/syn_flood_runner.h"
 #include "http/http_server.h"
 #include "port_labels.h"
+#include "probes/event_reader.h"
 #include "probes/tcp_events_probe.h"
 
 namespace se {
 
 class NetnsScope;
 class Inventory;
+
+// socket_exporter_config_last_reload_successful and _success_timestamp_seconds.
+class ReloadStatus : public prometheus::Collectable {
+ public:
+  ReloadStatus();
+  void Record(bool ok);
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::atomic<bool> ok_{true};
+  std::atomic<double> success_time_{0};
+};
 
 // Owns everything for the process's lifetime: probes, collectors, HTTP server.
 class Daemon {
@@ -29,8 +43,11 @@ class Daemon {
 
   // Starts everything; false with a one-line *error and nothing left attached.
   bool Start(std::string* error);
-  // Blocks until SIGTERM or SIGINT (which the caller has blocked in every thread).
-  void WaitForShutdown();
+  // Serves until SIGTERM or SIGINT; SIGHUP re-reads --config.file. The caller has blocked
+  // these signals in every thread.
+  void ServeUntilShutdown();
+  // Re-reads --config.file; a bad file is logged and the running config stays in force.
+  bool Reload();
   std::optional<std::string> RenderMetrics();
   uint16_t http_port() const { return http_.port(); }
   // Replaces how programs are attached (tests use it to make one probe fail).
@@ -38,6 +55,7 @@ class Daemon {
 
  private:
   bool OpenProbes(std::string* error);
+  bool StartSecurity(std::string* error);
   void TrackExistingListeners();
 
   std::vector<PortSample> SampleForDetector();
@@ -46,6 +64,9 @@ class Daemon {
   Options options_;
   Config config_;
   std::shared_ptr<SynFloodRunner> syn_flood_;
+  std::shared_ptr<SecurityMonitor> security_;
+  std::unique_ptr<EventReader> events_;
+  std::shared_ptr<ReloadStatus> reload_status_ = std::make_shared<ReloadStatus>();
   std::unique_ptr<NetnsScope> scope_;
   std::unique_ptr<Inventory> inventory_;
   std::unique_ptr<TcpEventsProbe> probe_;

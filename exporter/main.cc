@@ -9,11 +9,12 @@
 #include "logging/log.h"
 
 int main(int argc, char** argv) {
-  // Block shutdown signals in every thread; the main thread waits for them with sigwait.
+  // Block shutdown and reload signals in every thread; the main thread waits for them.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -37,6 +38,6 @@ int main(int argc, char** argv) {
     se::log::Error(error);
     return 1;
   }
-  daemon.WaitForShutdown();
+  daemon.ServeUntilShutdown();
   return 0;
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
           prometheus-cpp-dev libcivetweb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev iproute2)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(googletest libgtest-dev libgmock-dev prometheus curl)
+  packages+=(googletest libgtest-dev libgmock-dev prometheus prometheus-alertmanager curl)
 fi
 
 # Debian packages bpftool on its own; Ubuntu ships it in linux-tools.

@@ -38,6 +38,8 @@ struct FloodEvent {
 class SynFloodDetector {
  public:
   explicit SynFloodDetector(const SynFloodConfig& config);
+  // New thresholds from a reloaded config; episodes and counts carry on.
+  void SetConfig(const SynFloodConfig& config) { config_ = config; }
 
   // Advances every port by one tick. Events come in sample order, then missing ports by
   // label. elapsed_seconds <= 0 is ignored. A repeated label within one tick is ignored.

@@ -116,6 +116,12 @@ void SynFloodRunner::Run() {
   }
 }
 
+void SynFloodRunner::Reconfigure(const SynFloodConfig& config) {
+  std::lock_guard<std::mutex> lock(mu_);
+  config_ = config;
+  detector_.SetConfig(config);
+}
+
 std::vector<MetricFamily> SynFloodRunner::Collect() const {
   auto active = MakeFamily("socket_syn_flood_active",
                            "1 while the detector considers the listening port SYN flooded.",

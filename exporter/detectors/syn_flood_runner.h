@@ -40,6 +40,8 @@ class SynFloodRunner : public prometheus::Collectable {
   ~SynFloodRunner();
   void Start();
   void Stop();
+  // Applies reloaded thresholds from the next tick on.
+  void Reconfigure(const SynFloodConfig& config);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:

@@ -34,6 +34,7 @@ Listener ToListener(const FoundListener& found, const ProcessTable& procs) {
   l.address = FormatAddress(r.family, r.local_addr);
   l.port = r.local_port;
   l.process = procs.CommandFor(r.inode);
+  l.inode = r.inode;
   if (r.protocol == Protocol::kTcp) {
     l.accept_queue = r.rqueue;
     l.accept_limit = r.wqueue;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_file.h"
 #include "socket_exporter.h"
 
 struct tcp_events;
@@ -67,6 +68,14 @@ class TcpEventsProbe {
   // SYN source samples written since the previous call (up to SE_SRC_RING per CPU).
   std::vector<se_src_sample> ReadNewSources();
   uint32_t max_slots() const { return config_.max_slots; }
+
+  // Writes the kernel-side policy rules (denied sources and destinations, allowed egress
+  // ports) into the maps; safe while attached. Returns false with *error if a map refuses.
+  bool SetPolicy(const PolicyConfig& policy, std::string* error);
+  // The ring buffer of rare events (struct se_event), for an EventReader.
+  int events_fd() const;
+  // Events the ring buffer could not take, summed over CPUs.
+  uint64_t EventsLost() const;
 
  private:
   TcpEventsProbe(tcp_events* skel, uint64_t* port_slot, const TcpEventsConfig& config);

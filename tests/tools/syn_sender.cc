@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <thread>
 
@@ -40,6 +41,15 @@ void FillTcp(uint8_t* out, uint16_t sport, uint16_t dport, uint32_t seq) {
   std::memcpy(out, &tcp, sizeof(tcp));
   const uint8_t mss[4] = {2, 4, 0x05, 0xb4};  // MSS 1460
   std::memcpy(out + sizeof(tcp), mss, sizeof(mss));
+}
+
+// Adds n to the address (big-endian, of len bytes).
+void AddToAddress(uint8_t* addr, size_t len, uint64_t n) {
+  for (size_t i = len; i-- > 0 && n;) {
+    const uint64_t sum = addr[i] + (n & 0xff);
+    addr[i] = static_cast<uint8_t>(sum);
+    n = (n >> 8) + (sum >> 8);
+  }
 }
 
 // Randomizes the host bits of addr beyond prefix (of width bits).
@@ -101,20 +111,28 @@ uint64_t SynSender::Next() {  // xorshift64*
 }
 
 size_t SynSender::Build(uint8_t* packet) {
-  const uint16_t span = plan_.port_last - plan_.port_first + 1;
-  const uint16_t dport = plan_.port_first + (port_index_++ % span);
+  const uint32_t span = plan_.port_last - plan_.port_first + 1;
+  const uint16_t dport = static_cast<uint16_t>(plan_.port_first + (port_index_++ % span));
+  const uint64_t index = sent_++;
   const uint64_t r = Next();
   const uint16_t sport = 1024 + (r >> 48) % 64000;
   const uint32_t seq = static_cast<uint32_t>(r >> 16);
   uint8_t src[16];
   std::memcpy(src, &plan_.src_base, sizeof(src));
   const bool v4 = plan_.family == AF_INET;
-  Randomize(src, v4 ? 32 : 128, plan_.src_prefix, v4 ? Next() : Next() ^ (Next() << 1));
+  const size_t alen = v4 ? 4 : 16;
+  if (plan_.sequential_sources) {
+    AddToAddress(src, alen, index);
+  } else {
+    Randomize(src, v4 ? 32 : 128, plan_.src_prefix, v4 ? Next() : Next() ^ (Next() << 1));
+  }
+  uint8_t dst[16];
+  std::memcpy(dst, &plan_.dst, sizeof(dst));
+  AddToAddress(dst, alen, plan_.dst_count > 1 ? index % plan_.dst_count : 0);
   uint8_t* tcp = packet + (v4 ? sizeof(iphdr) : sizeof(ip6_hdr));
   FillTcp(tcp, sport, dport, seq);
-  const size_t alen = v4 ? 4 : 16;
   uint32_t sum = SumWords(src, alen, 0);
-  sum = SumWords(&plan_.dst, alen, sum);
+  sum = SumWords(dst, alen, sum);
   sum += IPPROTO_TCP + kTcpLen;
   reinterpret_cast<tcphdr*>(tcp)->check = Fold(SumWords(tcp, kTcpLen, sum));
   if (v4) {
@@ -125,7 +143,7 @@ size_t SynSender::Build(uint8_t* packet) {
     ip.protocol = IPPROTO_TCP;
     ip.tot_len = htons(sizeof(iphdr) + kTcpLen);
     std::memcpy(&ip.saddr, src, 4);
-    std::memcpy(&ip.daddr, &plan_.dst, 4);
+    std::memcpy(&ip.daddr, dst, 4);
     std::memcpy(packet, &ip, sizeof(ip));
     return sizeof(iphdr) + kTcpLen;
   }
@@ -135,7 +153,7 @@ size_t SynSender::Build(uint8_t* packet) {
   ip.ip6_nxt = IPPROTO_TCP;
   ip.ip6_hlim = 64;
   std::memcpy(&ip.ip6_src, src, 16);
-  ip.ip6_dst = plan_.dst;
+  std::memcpy(&ip.ip6_dst, dst, 16);
   std::memcpy(packet, &ip, sizeof(ip));
   return sizeof(ip6_hdr) + kTcpLen;
 }
@@ -143,17 +161,19 @@ size_t SynSender::Build(uint8_t* packet) {
 bool SynSender::SendOne() {
   uint8_t packet[sizeof(ip6_hdr) + kTcpLen];
   const size_t len = Build(packet);
+  const bool v4 = plan_.family == AF_INET;
+  const uint8_t* dst = packet + (v4 ? offsetof(iphdr, daddr) : offsetof(ip6_hdr, ip6_dst));
   sockaddr_storage to{};
   socklen_t to_len;
   if (plan_.family == AF_INET) {
     auto* a = reinterpret_cast<sockaddr_in*>(&to);
     a->sin_family = AF_INET;
-    std::memcpy(&a->sin_addr, &plan_.dst, 4);
+    std::memcpy(&a->sin_addr, dst, 4);
     to_len = sizeof(*a);
   } else {
     auto* a = reinterpret_cast<sockaddr_in6*>(&to);
     a->sin6_family = AF_INET6;
-    a->sin6_addr = plan_.dst;
+    std::memcpy(&a->sin6_addr, dst, 16);
     to_len = sizeof(*a);
   }
   for (int attempt = 0; attempt < 1000; ++attempt) {

@@ -21,6 +21,8 @@ struct SynPlan {
   uint64_t rate = 0;                       // SYNs per second; 0 = as fast as possible
   double max_seconds = 30;                 // stop after this long even if count is not reached
   uint64_t seed = 1;
+  uint32_t dst_count = 1;           // destinations dst, dst+1, ... (last byte(s) counting up)
+  bool sequential_sources = false;  // sources src_base+0, +1, ... instead of random ones
 };
 
 // Parses "10.0.0.1", "fd00::1" into *addr and *family; false if neither.
@@ -56,6 +58,7 @@ class SynSender {
   std::string error_;
   uint64_t state_;
   uint32_t port_index_ = 0;
+  uint64_t sent_ = 0;
 };
 
 }  // namespace se::test

@@ -1,6 +1,7 @@
 // se_syngen: sends crafted TCP SYNs from spoofed sources. Bounded by --count and --max-seconds.
 //   se_syngen --dst 10.200.1.1 --ports 7000[-7100] --count N [--src 10.201.0.0/16]
-//             [--rate PPS] [--max-seconds S] [--seed N]
+//             [--rate PPS] [--max-seconds S] [--seed N] [--dst-count N]
+//             [--sequential-sources 1]
 // Prints "sent N" and exits 0 if every SYN went out, 1 otherwise, 2 on bad arguments.
 #include <cstdio>
 #include <cstdlib>
@@ -14,7 +15,8 @@ namespace {
 [[noreturn]] void Usage(const std::string& why) {
   std::fprintf(stderr,
                "se_syngen: %s\nusage: se_syngen --dst ADDR --ports P[-Q] --count N [--src CIDR] "
-               "[--rate PPS] [--max-seconds S] [--seed N]\n",
+               "[--rate PPS] [--max-seconds S] [--seed N] [--dst-count N] "
+               "[--sequential-sources 1]\n",
                why.c_str());
   std::exit(2);
 }
@@ -50,6 +52,10 @@ se::test::SynPlan ParseArgs(int argc, char** argv) {
   if (args.count("--max-seconds"))
     plan.max_seconds = static_cast<double>(Number("--max-seconds", args["--max-seconds"]));
   if (args.count("--seed")) plan.seed = Number("--seed", args["--seed"]);
+  if (args.count("--dst-count"))
+    plan.dst_count = static_cast<uint32_t>(Number("--dst-count", args["--dst-count"]));
+  if (args.count("--sequential-sources"))
+    plan.sequential_sources = Number("--sequential-sources", args["--sequential-sources"]) != 0;
   return plan;
 }
 

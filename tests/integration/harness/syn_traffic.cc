@@ -30,6 +30,8 @@ uint64_t SendSpoofedSyns(const Netns& ns, const SpoofedSyns& syns) {
   plan.count = syns.count;
   plan.rate = syns.rate;
   plan.seed = syns.seed;
+  plan.dst_count = syns.dst_count;
+  plan.sequential_sources = syns.sequential_sources;
   uint64_t sent = 0;
   std::string error;
   ns.RunIn([&] {
@@ -43,10 +45,12 @@ uint64_t SendSpoofedSyns(const Netns& ns, const SpoofedSyns& syns) {
 
 pid_t SpawnSpoofedSyns(const Netns& ns, const SpoofedSyns& syns) {
   const std::string ports = std::to_string(syns.port_first) + "-" + std::to_string(LastPort(syns));
-  return Spawn({SE_SYNGEN_BINARY, "--dst", syns.dst, "--ports", ports, "--count",
-                std::to_string(syns.count), "--src", syns.src, "--rate", std::to_string(syns.rate),
-                "--seed", std::to_string(syns.seed), "--max-seconds", "30"},
-               SpawnOptions{.netns_path = ns.Path()});
+  return Spawn(
+      {SE_SYNGEN_BINARY, "--dst", syns.dst, "--ports", ports, "--count", std::to_string(syns.count),
+       "--src", syns.src, "--rate", std::to_string(syns.rate), "--seed", std::to_string(syns.seed),
+       "--max-seconds", "30", "--dst-count", std::to_string(syns.dst_count), "--sequential-sources",
+       syns.sequential_sources ? "1" : "0"},
+      SpawnOptions{.netns_path = ns.Path()});
 }
 
 void WithholdFinalAcks(const Netns& ns) {

@@ -19,6 +19,8 @@ struct SpoofedSyns {
   std::string src = "10.201.0.0/16";  // spoofed sources (never martian, never local)
   uint64_t rate = 0;                  // per second; 0 = as fast as possible
   uint64_t seed = 1;
+  uint32_t dst_count = 1;           // dst, dst+1, ... (a sweep across addresses)
+  bool sequential_sources = false;  // src base +0, +1, ... (each source once)
 };
 
 // Sends them from inside ns and waits; returns how many went out (all of them unless the

@@ -70,6 +70,14 @@ UniqueFd StartConnect(const Endpoint& ep, const ConnectOptions& options, int* er
     setsockopt(fd.get(), IPPROTO_TCP, TCP_SYNCNT, &options.syn_count, sizeof(int));
   if (options.user_timeout_ms > 0)
     setsockopt(fd.get(), IPPROTO_TCP, TCP_USER_TIMEOUT, &options.user_timeout_ms, sizeof(int));
+  if (!options.source.empty()) {
+    sockaddr_storage local;
+    const socklen_t local_len = ToSockaddr({options.source, 0}, &local);
+    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&local), local_len) != 0) {
+      *error = errno;
+      return fd;
+    }
+  }
   if (connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS)
     *error = errno;
   return fd;

@@ -46,6 +46,7 @@ struct Endpoint {
 struct ConnectOptions {
   int syn_count = 0;        // TCP_SYNCNT when > 0
   int user_timeout_ms = 0;  // TCP_USER_TIMEOUT when > 0
+  std::string source;       // local address to bind before connecting, if set
 };
 
 struct ConnectResult {

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "socket_exporter.h"
+
+struct ring_buffer;
+
+namespace se {
+
+// Drains the BPF ring buffer of rare events on its own thread and hands each event to the
+// handler (on that thread). Stops and joins in the destructor.
+class EventReader {
+ public:
+  using Handler = std::function<void(const se_event&)>;
+  static std::unique_ptr<EventReader> Start(int ringbuf_fd, Handler handler, std::string* error);
+  ~EventReader();
+  EventReader(const EventReader&) = delete;
+  EventReader& operator=(const EventReader&) = delete;
+
+  uint64_t received() const { return received_.load(); }
+
+ private:
+  explicit EventReader(Handler handler) : handler_(std::move(handler)) {}
+  static int OnSample(void* ctx, void* data, size_t size);
+  void Run();
+
+  Handler handler_;
+  ring_buffer* rb_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> received_{0};
+  std::thread thread_;
+};
+
+}  // namespace se

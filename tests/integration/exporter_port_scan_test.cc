@@ -1,0 +1,131 @@
+// Port scans end to end: crafted SYNs from a client namespace to closed ports of the server
+// namespace. The kernel answers each with a RST (no socket); the exporter receives each as a
+// rare event and flags sources that touch many closed ports, or one port on many addresses.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "harness/command.h"
+#include "harness/expectations.h"
+#include "harness/syn_traffic.h"
+#include "harness/traffic.h"
+#include "harness/veth_test.h"
+
+namespace se::test {
+namespace {
+
+constexpr char kScans[] = "socket_port_scans_detected_total";
+constexpr char kFlagged[] = "socket_port_scan_sources";
+constexpr char kNoSocket[] = "socket_tcp_resets_sent_total";
+
+class ExporterPortScanTest : public VethExporterTest {
+ protected:
+  // Starts the exporter with this YAML as --config.file.
+  ::testing::AssertionResult StartWithConfig(const std::string& yaml,
+                                             std::vector<std::string> extra = {}) {
+    config_ = MakeTempFile("se-config");
+    std::ofstream(config_) << yaml;
+    extra.push_back("--config.file=" + config_);
+    return StartExporter(extra);
+  }
+  // Waits until every sent SYN has been answered (RSTs counted), then returns that scrape.
+  ParsedMetrics ScrapeAfterResets(double resets) {
+    return exporter_->ScrapeUntil([&](const ParsedMetrics& m) {
+      return m.Sum(kNoSocket, {{"reason", "no_socket"}}) >= resets;
+    });
+  }
+  std::string config_;
+};
+
+TEST_F(ExporterPortScanTest, SourceTouchingTwentyClosedPortsIsFlaggedNineteenIsNot) {
+  ASSERT_TRUE(StartExporter());
+  // Near miss first: 19 distinct ports from one source, then the scan: 20 from another.
+  SendSpoofedSyns(client_, {.dst = VethLink::kServer4,
+                            .port_first = 7100,
+                            .port_last = 7118,
+                            .count = 19,
+                            .src = "10.201.1.1"});
+  ParsedMetrics m = ScrapeAfterResets(19);
+  EXPECT_EQ(m.Value(kScans, {}), 0);
+  SendSpoofedSyns(client_, {.dst = VethLink::kServer4,
+                            .port_first = 7200,
+                            .port_last = 7219,
+                            .count = 20,
+                            .src = "10.201.2.2"});
+  m = ScrapeAfterResets(39);
+  const ExpectedValues want = {{kScans, {}, 1}, {kFlagged, {}, 1}};
+  m = exporter_->ScrapeUntil(Reached(want));
+  ExpectValues(m, want);
+  EXPECT_EQ(m.Sum(kNoSocket, {{"reason", "no_socket"}}), 39);
+  EXPECT_EQ(m.Value("socket_exporter_events_lost_total", {}), 0);
+  const std::string log = exporter_->Stderr();
+  EXPECT_NE(log.find("rule=port_scan"), std::string::npos) << log;
+  EXPECT_NE(log.find("src=10.201.2.2"), std::string::npos) << log;
+  EXPECT_EQ(log.find("src=10.201.1.1"), std::string::npos) << log;
+}
+
+TEST_F(ExporterPortScanTest, Ipv6ScanAcrossTheWholePortRangeIsOneEpisode) {
+  ASSERT_TRUE(StartExporter());
+  // Every port but the one we might listen on, once, from one IPv6 source.
+  SendSpoofedSyns(client_, {.dst = VethLink::kServer6,
+                            .port_first = 1,
+                            .port_last = 65535,
+                            .count = 65535,
+                            .src = "fd00:201::7",
+                            .rate = 20000});
+  const ParsedMetrics m = ScrapeAfterResets(65535);
+  EXPECT_EQ(m.Sum(kNoSocket, {{"reason", "no_socket"}}), 65535);
+  EXPECT_EQ(m.Value(kScans, {}), 1);
+  EXPECT_EQ(m.Value(kFlagged, {}), 1);
+  EXPECT_EQ(m.Value("socket_exporter_events_lost_total", {}), 0);
+  EXPECT_NE(exporter_->Stderr().find("src=fd00:201::7"), std::string::npos);
+}
+
+TEST_F(ExporterPortScanTest, SweepOfOnePortAcrossTwentyAddressesIsFlagged) {
+  constexpr int kAddresses = 20;
+  for (int i = 0; i < kAddresses; ++i)
+    ns_.Ip({"addr", "add", "10.200.0." + std::to_string(100 + i) + "/32", "dev", "se0"});
+  ASSERT_TRUE(StartExporter());
+  // Near miss: 19 addresses; then the sweep over all 20 from another source.
+  SendSpoofedSyns(client_, {.dst = "10.200.0.100",
+                            .port_first = 7300,
+                            .count = 19,
+                            .src = "10.201.3.3",
+                            .dst_count = 19});
+  ParsedMetrics m = ScrapeAfterResets(19);
+  EXPECT_EQ(m.Value(kScans, {}), 0);
+  SendSpoofedSyns(client_, {.dst = "10.200.0.100",
+                            .port_first = 7300,
+                            .count = kAddresses,
+                            .src = "10.201.4.4",
+                            .dst_count = kAddresses});
+  const ExpectedValues want = {{kScans, {}, 1}, {kFlagged, {}, 1}};
+  m = exporter_->ScrapeUntil(Reached(want));
+  ExpectValues(m, want);
+  EXPECT_NE(exporter_->Stderr().find("scan_type=horizontal"), std::string::npos);
+}
+
+// 5000 distinct spoofed sources, one closed port each: none is a scan, the tracking table
+// stays at its bound and every eviction is counted.
+TEST_F(ExporterPortScanTest, ManySpoofedSourcesStayWithinTheTrackingBound) {
+  ASSERT_TRUE(StartWithConfig("port_scan:\n  max_sources: 64\n"));
+  constexpr int kSources = 5000;
+  SendSpoofedSyns(client_, {.dst = VethLink::kServer4,
+                            .port_first = 7400,
+                            .port_last = 7409,
+                            .count = kSources,
+                            .src = "10.201.0.0/16",
+                            .rate = 20000,
+                            .sequential_sources = true});
+  const ParsedMetrics m = ScrapeAfterResets(kSources);
+  const double lost = m.Value("socket_exporter_events_lost_total", {});
+  EXPECT_EQ(lost, 0);
+  const ExpectedValues want = {
+      {"socket_exporter_tracked_sources_evicted_total", {}, kSources - lost - 64}};
+  ExpectValues(exporter_->ScrapeUntil(Reached(want)), want);
+  EXPECT_EQ(m.Value(kScans, {}), 0);
+  EXPECT_EQ(m.Value(kFlagged, {}), 0);
+}
+
+}  // namespace
+}  // namespace se::test
