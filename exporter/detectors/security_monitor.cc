@@ -14,10 +14,13 @@ using prometheus::MetricType;
 constexpr const char* kRuleNames[SE_RULE_COUNT] = {"denied_source", "denied_destination",
                                                    "unexpected_egress", "unexpected_listener"};
 
+// IPv4-mapped IPv6 addresses (IPv4 peers of dual-stack sockets) come out as plain IPv4.
 IpAddress EventAddress(uint8_t family, const uint8_t* bytes) {
-  if (family == 4) {
+  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  const bool mapped = family == 6 && std::memcmp(bytes, kMapped, sizeof(kMapped)) == 0;
+  if (family == 4 || mapped) {
     uint32_t v4;
-    std::memcpy(&v4, bytes, 4);
+    std::memcpy(&v4, bytes + (mapped ? 12 : 0), 4);
     return IpAddress::FromV4(v4);
   }
   return IpAddress::FromV6(bytes);

@@ -89,6 +89,27 @@ TEST_F(ExporterPolicyTest, DeniedSourceIsFoundPerAcceptAndItsLogLinesAreRateLimi
   }
 }
 
+// IPv6 sources, and IPv4 clients of a dual-stack listener (::ffff:a.b.c.d to the kernel), are
+// matched against the networks of their own family and logged in their own form.
+TEST_F(ExporterPolicyTest, DeniedSourcesMatchIpv6AndV4MappedPeersOfADualStackListener) {
+  ASSERT_TRUE(StartWithConfig(
+      "policy:\n  denied_sources: [\"fd00:200::2/128\", \"10.200.0.2/32\"]\n"));
+  constexpr uint16_t kPort = 8443;
+  ns_.RunIn([&] { listeners_.push_back(ListenTcp({"::", kPort}, 64)); });  // dual stack
+  Connect(client_, {VethLink::kServer6, kPort}, 2);                      // denied, IPv6
+  Connect(client_, {VethLink::kServer4, kPort}, 3);                      // denied, v4-mapped
+  Connect(client_, {VethLink::kServer4, kPort}, 4, kOther);              // allowed
+  const ExpectedValues want = {{"socket_tcp_accepts_total", PortLabels(kPort), 9},
+                               {kFindings, Rule("denied_source", kPort), 5}};
+  const ParsedMetrics m = exporter_->ScrapeUntil(Reached(want));
+  ExpectValues(m, want);
+  const std::string log = exporter_->Stderr();
+  EXPECT_NE(log.find("src=fd00:200::2 "), std::string::npos) << log;
+  EXPECT_NE(log.find("src=10.200.0.2 "), std::string::npos) << log;
+  EXPECT_EQ(log.find("::ffff:"), std::string::npos) << log;
+  EXPECT_EQ(log.find("10.200.0.66"), std::string::npos) << log;
+}
+
 TEST_F(ExporterPolicyTest, OutboundConnectsToDeniedNetworksAndUnlistedPortsAreFound) {
   ASSERT_TRUE(
       StartWithConfig("policy:\n  denied_destinations: [\"10.200.0.2\"]\n"
