@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <ctime>
 
 #include "collectors/inventory_collector.h"
 #include "collectors/netstat_collector.h"
@@ -120,10 +121,11 @@ std::vector<PortSample> Daemon::SampleForDetector() {
   port_labels_.Set(slot_ports);
   const auto counters = FoldSlots(probe_->ReadCounters(), slot_ports);
   const InventorySnapshot snap = inventory_->Take();
-  security_->Tick(snap,
-                  static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                            std::chrono::steady_clock::now().time_since_epoch())
-                                            .count()));
+  // The scan detector's clock is the BPF programs' (bpf_ktime_get_ns: CLOCK_MONOTONIC).
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  security_->Tick(snap, static_cast<uint64_t>(now.tv_sec) * 1000000000ULL +
+                            static_cast<uint64_t>(now.tv_nsec));
   if (!snap.ok) return {};
   return BuildPortSamples(counters, snap, [this](uint16_t p) { return port_labels_.Label(p); });
 }

@@ -128,6 +128,14 @@ TEST(ExporterBadInputTest, BadConfigFileIsRejectedNamingTheKey) {
   ExpectRejected({FreeListenFlag(), "--config.file=" + unknown}, {"syn_flod"});
   ExpectRejected({FreeListenFlag(), "--config.file=/nonexistent/se.yml"},
                  {"/nonexistent/se.yml", "No such file"});
+  const std::string policy = ConfigWith("policy:\n  denied_sources: [\"10.0.0.1/8\"]\n");
+  ExpectRejected({FreeListenFlag(), "--config.file=" + policy},
+                 {"policy.denied_sources[0]", "did you mean 10.0.0.0/8"});
+}
+
+TEST(ExporterBadInputTest, UnwritableEventsFileIsRejected) {
+  ExpectRejected({FreeListenFlag(), "--events.file=/nonexistent/dir/events.jsonl"},
+                 {"--events.file=/nonexistent/dir/events.jsonl", "No such file"});
 }
 
 }  // namespace
