@@ -3,6 +3,8 @@
 // rare event and flags sources that touch many closed ports, or one port on many addresses.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <fstream>
 
 #include "harness/command.h"
@@ -136,6 +138,21 @@ TEST_F(ExporterPortScanTest, ManySpoofedSourcesStayWithinTheTrackingBound) {
   // 64 sources of at most 20 ports and 20 pairs each: well under a MiB, whatever came in
   // (tracking all 40000 would take over 10 MiB).
   EXPECT_LT(RssKib() - rss_before, 4096) << "RSS grew from " << rss_before << " KiB";
+}
+
+// With the exporter stopped, the 1 MiB ring holds exactly 13107 events of 80 bytes (72 plus
+// the ring's 8-byte header); every further event is counted as lost, none twice.
+TEST_F(ExporterPortScanTest, EventsTheFullRingCannotTakeAreCountedExactly) {
+  ASSERT_TRUE(StartExporter());
+  constexpr int kSent = 20000, kRingEvents = (1 << 20) / 80;
+  ASSERT_EQ(kill(exporter_->pid(), SIGSTOP), 0);
+  SendSpoofedSyns(client_, {.dst = VethLink::kServer4, .port_first = 7500, .port_last = 7599,
+                            .count = kSent, .src = "10.201.0.0/16", .rate = 40000});
+  ASSERT_EQ(kill(exporter_->pid(), SIGCONT), 0);
+  const ExpectedValues want = {
+      {"socket_exporter_events_lost_total", {}, kSent - kRingEvents},
+      {kNoSocket, {{"direction", "inbound"}, {"port", "other"}, {"reason", "no_socket"}}, kSent}};
+  ExpectValues(exporter_->ScrapeUntil(Reached(want)), want);
 }
 
 }  // namespace
