@@ -75,7 +75,9 @@ TEST_F(ExporterConnectTest, UnansweredConnectsCountAsTimeouts) {
   constexpr int kConnects = 3;
   std::map<int, int> outcomes;
   // One SYN retry and a 300 ms user timeout end each attempt in about a second.
-  const ConnectOptions quick{1, 300};
+  ConnectOptions quick;
+  quick.syn_count = 1;
+  quick.user_timeout_ms = 300;
   ns_.RunIn([&] {
     outcomes = ConnectMany({subnet.silent_host, kPort}, kConnects, quick, seconds(10));
   });
