@@ -1,0 +1,99 @@
+// Meters of the SYN flood benchmark: the server's TCP segment counter, machine idle time from
+// cpuidle, foreign cgroup ingress links, clocks.
+#include "bench_meters.h"
+
+#include <bpf/bpf.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace se::bench {
+namespace {
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+}  // namespace
+
+uint64_t ParseTcpInSegs(const std::string& snmp) {
+  std::istringstream in(snmp);
+  std::string names, values;
+  while (std::getline(in, names) && names.rfind("Tcp: ", 0) != 0) {
+  }
+  std::getline(in, values);
+  std::istringstream n(names), v(values);
+  for (std::string name, value; n >> name && v >> value;)
+    if (name == "InSegs") return std::stoull(value);
+  throw MeterError("no Tcp InSegs in snmp");
+}
+
+uint64_t ReadTcpInSegs(int snmp_fd) {
+  char buf[16384];
+  if (lseek(snmp_fd, 0, SEEK_SET) != 0) throw MeterError(Errno("lseek snmp"));
+  std::string text;
+  for (ssize_t n; (n = read(snmp_fd, buf, sizeof(buf))) > 0;) text.append(buf, n);
+  return ParseTcpInSegs(text);
+}
+
+IdleMeter::IdleMeter() {
+  if (sched_getaffinity(0, sizeof(mask_), &mask_) != 0)
+    throw MeterError(Errno("sched_getaffinity"));
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &mask_)) continue;
+    cpus_.push_back({cpu, {}});
+    const std::string dir = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/cpuidle/";
+    for (int s = 0; access((dir + "state" + std::to_string(s)).c_str(), F_OK) == 0; ++s)
+      cpus_.back().second.push_back(dir + "state" + std::to_string(s) + "/time");
+    if (cpus_.back().second.empty()) throw MeterError("no cpuidle states in " + dir);
+  }
+}
+
+uint64_t IdleMeter::IdleNs() {
+  uint64_t us = 0;
+  for (const auto& [cpu, files] : cpus_) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof(one), &one) != 0) throw MeterError(Errno("sched_setaffinity"));
+    for (const auto& f : files) {
+      uint64_t v = 0;
+      if (!(std::ifstream(f) >> v)) throw MeterError("cannot read " + f);
+      us += v;
+    }
+  }
+  if (sched_setaffinity(0, sizeof(mask_), &mask_) != 0)
+    throw MeterError(Errno("sched_setaffinity"));
+  return us * 1000;
+}
+
+int CgroupIngressLinks() {
+  int n = 0;
+  for (__u32 id = 0; bpf_link_get_next_id(id, &id) == 0;) {
+    const int fd = bpf_link_get_fd_by_id(id);
+    if (fd < 0) continue;
+    bpf_link_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == BPF_LINK_TYPE_CGROUP &&
+        info.cgroup.attach_type == BPF_CGROUP_INET_INGRESS)
+      ++n;
+    close(fd);
+  }
+  return n;
+}
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double ThreadCpuNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+}  // namespace se::bench

@@ -1,0 +1,47 @@
+// Meters of the SYN flood benchmark. Errors throw MeterError with one line.
+#ifndef SE_BENCH_BENCH_METERS_H_
+#define SE_BENCH_BENCH_METERS_H_
+
+#include <sched.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace se::bench {
+
+struct MeterError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Value of "Tcp: InSegs" in the text of /proc/net/snmp (a header line, then a value line).
+uint64_t ParseTcpInSegs(const std::string& snmp);
+// The same from an open snmp file (read from the start).
+uint64_t ReadTcpInSegs(int snmp_fd);
+
+// Idle time of the CPUs this process may use, in ns, from cpuidle's residency counters (µs).
+// A CPU adds an idle period only when it leaves it, so each CPU is read while this thread runs
+// on it, which ends its idle period first.
+class IdleMeter {
+ public:
+  IdleMeter();
+  int cpus() const { return static_cast<int>(cpus_.size()); }
+  uint64_t IdleNs();
+
+ private:
+  cpu_set_t mask_;
+  std::vector<std::pair<int, std::vector<std::string>>> cpus_;
+};
+
+// BPF links to cgroup inet ingress anywhere on the machine. Another exporter attached meanwhile
+// would put the A arm on the cgroup BPF path too, so slices that see a foreign one are discarded.
+int CgroupIngressLinks();
+
+double Now();          // steady clock, seconds
+double ThreadCpuNs();  // this thread's CPU time, ns
+
+}  // namespace se::bench
+
+#endif  // SE_BENCH_BENCH_METERS_H_
