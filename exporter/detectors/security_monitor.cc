@@ -65,6 +65,7 @@ void SecurityMonitor::LogScan(const ScanEvent& scan) {
   Finding f;
   f.rule = "port_scan";
   f.source_address = scan.source.ToString();
+  f.destination_address = scan.last_destination.ToString();
   f.destination_port = scan.last_port;
   f.count = scan.scan_type == "horizontal" ? scan.distinct_addresses : scan.distinct_ports;
   f.extra = {{"scan_type", scan.scan_type},

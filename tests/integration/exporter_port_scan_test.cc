@@ -69,7 +69,8 @@ TEST_F(ExporterPortScanTest, SourceTouchingTwentyClosedPortsIsFlaggedNineteenIsN
   EXPECT_EQ(m.Value("socket_exporter_events_lost_total", {}), 0);
   const std::string log = exporter_->Stderr();
   EXPECT_NE(log.find("rule=port_scan"), std::string::npos) << log;
-  EXPECT_NE(log.find("src=10.201.2.2"), std::string::npos) << log;
+  EXPECT_NE(log.find("src=10.201.2.2 src_port=0 dst=10.200.0.1 dst_port=7219"), std::string::npos)
+      << log;
   EXPECT_EQ(log.find("src=10.201.1.1"), std::string::npos) << log;
 }
 
