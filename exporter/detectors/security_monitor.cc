@@ -85,6 +85,9 @@ void SecurityMonitor::OnPolicyFinding(const se_event& event) {
     f.source_port = event.rport;
     f.destination_address = local;
     f.destination_port = event.lport;
+    std::lock_guard<std::mutex> lock(mu_);  // the listener's owner, as of the last tick
+    const auto owner = listener_process_.find(event.lport);
+    if (owner != listener_process_.end()) f.process = owner->second;
   } else {  // outbound connect: the peer is the destination
     f.source_address = local;
     f.source_port = event.lport;
@@ -120,7 +123,9 @@ void SecurityMonitor::CheckListeners(const InventorySnapshot& snapshot) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::set<std::pair<std::string, uint64_t>> now;
+    listener_process_.clear();
     for (const Listener& l : snapshot.listeners) {
+      if (l.protocol == "tcp" && !l.process.empty()) listener_process_[l.port] = l.process;
       if (Allowed(policy_.allowed_listen_ports, l.port)) continue;
       const auto key = std::make_pair(l.protocol, l.inode);
       now.insert(key);

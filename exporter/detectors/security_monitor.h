@@ -56,6 +56,7 @@ class SecurityMonitor : public prometheus::Collectable {
   // Listeners found unexpected at the last tick, by (protocol, inode).
   std::set<std::pair<std::string, uint64_t>> unexpected_;
   std::map<std::string, uint64_t> unexpected_listeners_;  // findings by port label
+  std::map<uint16_t, std::string> listener_process_;      // TCP port -> owner, last tick
 };
 
 }  // namespace se

@@ -63,6 +63,7 @@ TEST_F(ExporterPolicyTest, DeniedSourceIsFoundPerAcceptAndItsLogLinesAreRateLimi
                       {"--events.file=" + events, "--log.format=json"}));
   constexpr uint16_t kPort = 8443;
   ns_.RunIn([&] { listeners_.push_back(ListenTcp({VethLink::kServer4, kPort}, 64)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));          // a tick sees its owner
   Connect(client_, {VethLink::kServer4, kPort}, 3, kOther);              // allowed source
   Connect(client_, {VethLink::kServer4, kPort}, 5, VethLink::kClient4);  // denied source
 
@@ -85,6 +86,7 @@ TEST_F(ExporterPolicyTest, DeniedSourceIsFoundPerAcceptAndItsLogLinesAreRateLimi
     EXPECT_NE(line.find("\"src\":\"10.200.0.2\""), std::string::npos) << line;
     EXPECT_NE(line.find("\"dst\":\"10.200.0.1\""), std::string::npos) << line;
     EXPECT_NE(line.find("\"dst_port\":8443"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"process\":\"integration_tes\""), std::string::npos) << line;
     EXPECT_NE(line.find("\"time\":\"20"), std::string::npos) << line;
   }
 }
@@ -92,13 +94,13 @@ TEST_F(ExporterPolicyTest, DeniedSourceIsFoundPerAcceptAndItsLogLinesAreRateLimi
 // IPv6 sources, and IPv4 clients of a dual-stack listener (::ffff:a.b.c.d to the kernel), are
 // matched against the networks of their own family and logged in their own form.
 TEST_F(ExporterPolicyTest, DeniedSourcesMatchIpv6AndV4MappedPeersOfADualStackListener) {
-  ASSERT_TRUE(StartWithConfig(
-      "policy:\n  denied_sources: [\"fd00:200::2/128\", \"10.200.0.2/32\"]\n"));
+  ASSERT_TRUE(
+      StartWithConfig("policy:\n  denied_sources: [\"fd00:200::2/128\", \"10.200.0.2/32\"]\n"));
   constexpr uint16_t kPort = 8443;
   ns_.RunIn([&] { listeners_.push_back(ListenTcp({"::", kPort}, 64)); });  // dual stack
-  Connect(client_, {VethLink::kServer6, kPort}, 2);                      // denied, IPv6
-  Connect(client_, {VethLink::kServer4, kPort}, 3);                      // denied, v4-mapped
-  Connect(client_, {VethLink::kServer4, kPort}, 4, kOther);              // allowed
+  Connect(client_, {VethLink::kServer6, kPort}, 2);                        // denied, IPv6
+  Connect(client_, {VethLink::kServer4, kPort}, 3);                        // denied, v4-mapped
+  Connect(client_, {VethLink::kServer4, kPort}, 4, kOther);                // allowed
   const ExpectedValues want = {{"socket_tcp_accepts_total", PortLabels(kPort), 9},
                                {kFindings, Rule("denied_source", kPort), 5}};
   const ParsedMetrics m = exporter_->ScrapeUntil(Reached(want));
