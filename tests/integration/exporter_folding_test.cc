@@ -43,9 +43,13 @@ void RunExchanges(const Netns& ns, const UniqueFd& listener, uint16_t port, int 
   ASSERT_EQ(clients.connected, count);
 }
 
+// From 127.0.0.2: a connect from 127.0.0.1 to a closed port inside the ephemeral range can pick
+// that very port as its source and connect to itself (TCP simultaneous open).
 void RefuseConnects(const Netns& ns, uint16_t port, int count) {
   std::map<int, int> outcomes;
-  ns.RunIn([&] { outcomes = ConnectMany({kLoopback4, port}, count, {}, seconds(5)); });
+  ConnectOptions other_source;
+  other_source.source = "127.0.0.2";
+  ns.RunIn([&] { outcomes = ConnectMany({kLoopback4, port}, count, other_source, seconds(5)); });
   ASSERT_EQ(outcomes, (std::map<int, int>{{ECONNREFUSED, count}}));
 }
 

@@ -114,7 +114,9 @@ TEST_F(ExporterLifecycleTest, SpaceSeparatedFlagValuesAreAccepted) {
       "--netns", ns_.Path(), "--ports.track", "45000", "--ports.max", "4"});
   ASSERT_TRUE(exporter_->Start());
   std::map<int, int> outcomes;
-  ns_.RunIn([&] { outcomes = ConnectMany({kLoopback4, 45000}, 2, {}, seconds(5)); });
+  ConnectOptions other_source;  // 45000 is ephemeral: never let a connect pick it as its source
+  other_source.source = "127.0.0.2";
+  ns_.RunIn([&] { outcomes = ConnectMany({kLoopback4, 45000}, 2, other_source, seconds(5)); });
   ASSERT_EQ(outcomes, (std::map<int, int>{{ECONNREFUSED, 2}}));
   const ExpectedValues want = {{"socket_tcp_connects_total", PortLabels(45000), 2}};
   ExpectValues(exporter_->ScrapeUntil(Reached(want)), want);
