@@ -46,6 +46,14 @@ struct {
 	__type(value, __u8);
 } egress_allowed SEC(".maps");
 
+/* 1 for ports listeners may use (when SE_POLICY_LISTEN). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SE_PORT_COUNT);
+	__type(key, __u32);
+	__type(value, __u8);
+} listen_allowed SEC(".maps");
+
 static __always_inline __u32 policy_active(void)
 {
 	__u32 zero = 0, *flags = bpf_map_lookup_elem(&policy_flags, &zero);
@@ -152,6 +160,30 @@ static __always_inline void check_connect(const struct sock *sk, struct se_port_
 		if (allowed && !*allowed)
 			policy_finding(sk, c, SE_RULE_UNEXPECTED_EGRESS, true);
 	}
+}
+
+/* A socket starts listening (in the task that calls listen()) on a port the
+ * policy does not allow: an event with the socket's inode, which userspace
+ * uses to count each listener once together with what sock_diag shows. */
+static __always_inline void check_listen(const struct sock *sk, __u32 port)
+{
+	struct se_event *e;
+	__u8 *allowed;
+
+	if (!(policy_active() & SE_POLICY_LISTEN))
+		return;
+	allowed = bpf_map_lookup_elem(&listen_allowed, &port);
+	if (!allowed || *allowed)
+		return;
+	e = event_reserve(SE_EV_POLICY);
+	if (!e)
+		return;
+	event_sock_addrs(e, sk);
+	e->rule = SE_RULE_UNEXPECTED_LISTENER;
+	e->inode = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
 }
 
 /* A segment to a closed port: its addresses from the packet's headers. */

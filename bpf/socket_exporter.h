@@ -58,7 +58,7 @@ enum se_policy_rule {
 	SE_RULE_DENIED_SOURCE = 0,      /* inbound accept from a denied network */
 	SE_RULE_DENIED_DESTINATION = 1, /* outbound connect to a denied network */
 	SE_RULE_UNEXPECTED_EGRESS = 2,  /* outbound connect to a port not allowed */
-	SE_RULE_UNEXPECTED_LISTENER = 3, /* counted by userspace (sock_diag) */
+	SE_RULE_UNEXPECTED_LISTENER = 3, /* counted by userspace, once per socket */
 	SE_RULE_COUNT = 4,
 };
 
@@ -66,6 +66,7 @@ enum se_policy_rule {
 #define SE_POLICY_DENY_SRC (1U << 0)
 #define SE_POLICY_DENY_DST (1U << 1)
 #define SE_POLICY_EGRESS (1U << 2)
+#define SE_POLICY_LISTEN (1U << 3)
 #define SE_POLICY_MAX_CIDRS 1024
 
 /* Key of the deny_src/deny_dst LPM tries: IPv4 as ::ffff:a.b.c.d (prefix
@@ -83,17 +84,20 @@ enum se_event_kind {
 
 struct se_event {
 	__u64 time_ns;     /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	__u8 saddr[16];    /* remote peer: the source of inbound, destination of outbound */
+	union {
+		__u8 saddr[16]; /* remote peer: the source of inbound, destination of outbound */
+		__u64 inode;    /* SE_RULE_UNEXPECTED_LISTENER: the listening socket's inode */
+	};
 	__u8 laddr[16];    /* local address */
 	__u32 netns;       /* network namespace inode */
-	__u32 pid;         /* tgid of the current task (policy events of outbound connects) */
+	__u32 pid;         /* tgid of the current task (connects and listen()) */
 	__u16 rport;       /* remote port */
 	__u16 lport;       /* local port */
 	__u8 kind;         /* enum se_event_kind */
 	__u8 rule;         /* enum se_policy_rule, for SE_EV_POLICY */
 	__u8 family;       /* 4 or 6; IPv4 addresses in the first 4 bytes */
 	__u8 pad;
-	char comm[16];     /* current task's command (outbound connects only) */
+	char comm[16];     /* current task's command (connects and listen()) */
 };
 
 #define SE_EVENTS_RING_BYTES (1U << 20)

@@ -194,6 +194,7 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 	case TCP_LISTEN:
 		port_to_slot(local_port(sk), true);
 		mark_listening(local_port(sk));
+		check_listen(sk, local_port(sk));
 		break;
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT)

@@ -18,6 +18,15 @@
 #include "system/preflight.h"
 
 namespace se {
+namespace {
+
+uint64_t MonotonicNs() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<uint64_t>(now.tv_nsec);
+}
+
+}  // namespace
 
 Daemon::Daemon(Options options) : options_(std::move(options)) {}
 
@@ -120,12 +129,10 @@ std::vector<PortSample> Daemon::SampleForDetector() {
   const std::vector<uint16_t> slot_ports = probe_->SlotPorts();
   port_labels_.Set(slot_ports);
   const auto counters = FoldSlots(probe_->ReadCounters(), slot_ports);
-  const InventorySnapshot snap = inventory_->Take();
   // The scan detector's clock is the BPF programs' (bpf_ktime_get_ns: CLOCK_MONOTONIC).
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  security_->Tick(snap, static_cast<uint64_t>(now.tv_sec) * 1000000000ULL +
-                            static_cast<uint64_t>(now.tv_nsec));
+  const uint64_t before = MonotonicNs();
+  const InventorySnapshot snap = inventory_->Take();
+  security_->Tick(snap, before, MonotonicNs());
   if (!snap.ok) return {};
   return BuildPortSamples(counters, snap, [this](uint16_t p) { return port_labels_.Label(p); });
 }

@@ -76,6 +76,7 @@ void SecurityMonitor::LogScan(const ScanEvent& scan) {
 }
 
 void SecurityMonitor::OnPolicyFinding(const se_event& event) {
+  if (event.rule == SE_RULE_UNEXPECTED_LISTENER) return OnUnexpectedListener(event);
   const std::string remote = EventAddress(event.family, event.saddr).ToString();
   const std::string local = EventAddress(event.family, event.laddr).ToString();
   Finding f;
@@ -100,7 +101,27 @@ void SecurityMonitor::OnPolicyFinding(const se_event& event) {
   log_->Record(f, std::chrono::steady_clock::now());
 }
 
-void SecurityMonitor::Tick(const InventorySnapshot& snapshot, uint64_t now_ns) {
+void SecurityMonitor::OnUnexpectedListener(const se_event& event) {
+  const auto key = std::make_pair(std::string("tcp"), static_cast<uint64_t>(event.inode));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (unexpected_.count(key) || reported_.count(key)) return;
+    reported_[key] = event.time_ns;
+    ++unexpected_listeners_[event.lport];
+  }
+  Finding f;
+  f.rule = "unexpected_listener";
+  f.destination_address = EventAddress(event.family, event.laddr).ToString();
+  f.destination_port = event.lport;
+  f.process = std::string(event.comm, strnlen(event.comm, sizeof(event.comm)));
+  f.extra = {{"protocol", "tcp"},
+             {"pid", std::to_string(event.pid)},
+             {"netns", std::to_string(event.netns)}};
+  log_->Record(f, std::chrono::steady_clock::now());
+}
+
+void SecurityMonitor::Tick(const InventorySnapshot& snapshot, uint64_t snapshot_ns,
+                           uint64_t now_ns) {
   std::vector<ScanEvent> ended;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -114,11 +135,11 @@ void SecurityMonitor::Tick(const InventorySnapshot& snapshot, uint64_t now_ns) {
     f.extra = {{"scan_type", e.scan_type}, {"state", "ended"}};
     log_->Record(f, std::chrono::steady_clock::now());
   }
-  if (snapshot.ok) CheckListeners(snapshot);
+  if (snapshot.ok) CheckListeners(snapshot, snapshot_ns);
 }
 
 // Each listener that is unexpected now and was not at the previous tick is one finding.
-void SecurityMonitor::CheckListeners(const InventorySnapshot& snapshot) {
+void SecurityMonitor::CheckListeners(const InventorySnapshot& snapshot, uint64_t snapshot_ns) {
   std::vector<Finding> findings;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -129,8 +150,8 @@ void SecurityMonitor::CheckListeners(const InventorySnapshot& snapshot) {
       if (Allowed(policy_.allowed_listen_ports, l.port)) continue;
       const auto key = std::make_pair(l.protocol, l.inode);
       now.insert(key);
-      if (unexpected_.count(key)) continue;
-      ++unexpected_listeners_[sources_.port_label(l.port)];
+      if (unexpected_.count(key) || reported_.erase(key)) continue;
+      ++unexpected_listeners_[l.port];
       Finding f;
       f.rule = "unexpected_listener";
       f.destination_address = l.address;
@@ -140,6 +161,9 @@ void SecurityMonitor::CheckListeners(const InventorySnapshot& snapshot) {
       findings.push_back(std::move(f));
     }
     unexpected_ = std::move(now);
+    // Reported sockets this snapshot should have shown are gone; newer ones wait a tick.
+    for (auto it = reported_.begin(); it != reported_.end();)
+      it = it->second < snapshot_ns ? reported_.erase(it) : std::next(it);
   }
   for (const Finding& f : findings) log_->Record(f, std::chrono::steady_clock::now());
 }
@@ -170,7 +194,7 @@ std::vector<MetricFamily> SecurityMonitor::Collect() const {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [port, n] : unexpected_listeners_)
-      by_rule_port[{"unexpected_listener", port}] += n;
+      by_rule_port[{"unexpected_listener", sources_.port_label(port)}] += n;
     AddCounter(&scans, {}, static_cast<double>(scans_.detections()));
     AddGauge(&flagged, {}, static_cast<double>(scans_.flagged()));
     AddCounter(&evicted, {}, static_cast<double>(scans_.evictions()));

@@ -38,14 +38,16 @@ class SecurityMonitor : public prometheus::Collectable {
   // One kernel event (called on the event reader's thread).
   void OnEvent(const se_event& event);
   // Once per detector tick: ends quiet scan episodes, checks listeners against the policy.
-  void Tick(const InventorySnapshot& snapshot, uint64_t now_ns);
+  // snapshot_ns: CLOCK_MONOTONIC just before the snapshot was taken; now_ns: after.
+  void Tick(const InventorySnapshot& snapshot, uint64_t snapshot_ns, uint64_t now_ns);
   void Reconfigure(const Config& config);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   void OnClosedPort(const se_event& event);
   void OnPolicyFinding(const se_event& event);
-  void CheckListeners(const InventorySnapshot& snapshot);
+  void OnUnexpectedListener(const se_event& event);
+  void CheckListeners(const InventorySnapshot& snapshot, uint64_t snapshot_ns);
   void LogScan(const ScanEvent& scan);
 
   Sources sources_;
@@ -53,10 +55,14 @@ class SecurityMonitor : public prometheus::Collectable {
   mutable std::mutex mu_;  // guards everything below
   PolicyConfig policy_;
   PortScanDetector scans_;
-  // Listeners found unexpected at the last tick, by (protocol, inode).
+  // Listeners found unexpected at the last tick, by (protocol, inode), and those the kernel
+  // reported since (listen() on a port not allowed) with the event's time: each socket counts
+  // once, whichever view sees it first, even if it closes before a tick.
   std::set<std::pair<std::string, uint64_t>> unexpected_;
-  std::map<std::string, uint64_t> unexpected_listeners_;  // findings by port label
-  std::map<uint16_t, std::string> listener_process_;      // TCP port -> owner, last tick
+  std::map<std::pair<std::string, uint64_t>, uint64_t> reported_;
+  // Findings by port; labelled at collection, when the port's slot is known to userspace.
+  std::map<uint16_t, uint64_t> unexpected_listeners_;
+  std::map<uint16_t, std::string> listener_process_;  // TCP port -> owner, last tick
 };
 
 }  // namespace se

@@ -236,7 +236,11 @@ size_t EventLog::keys() const {
 }
 
 EventLog::Bucket* EventLog::Touch(const Finding& finding, steady_clock::time_point now) {
-  Key key(finding.rule, finding.source_address);
+  // Findings without a source (listeners) are limited per local address and port instead.
+  Key key(finding.rule,
+          finding.source_address.empty()
+              ? finding.destination_address + ":" + std::to_string(finding.destination_port)
+              : finding.source_address);
   auto it = index_.find(key);
   if (it != index_.end()) {
     buckets_.splice(buckets_.begin(), buckets_, it->second);

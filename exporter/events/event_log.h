@@ -74,7 +74,8 @@ class EventLog {
   size_t keys() const;
 
  private:
-  using Key = std::pair<std::string, std::string>;  // (rule, source address)
+  // (rule, source address), or (rule, "address:port") of a finding without a source.
+  using Key = std::pair<std::string, std::string>;
   struct KeyHash {
     size_t operator()(const Key& key) const;
   };

@@ -54,13 +54,14 @@ bool FillTrie(int fd, const std::vector<Cidr>& cidrs, std::string* error) {
   return true;
 }
 
-bool FillEgress(int fd, const std::vector<PortRange>& allowed, std::string* error) {
+// Writes 1 for the ports in `allowed`, 0 for the others, into a 65536-entry array map.
+bool FillPorts(int fd, const std::vector<PortRange>& allowed, std::string* error) {
   std::vector<uint8_t> values(SE_PORT_COUNT, 0);
   for (const PortRange& r : allowed)
     for (uint32_t p = r.first; p <= r.last; ++p) values[p] = 1;
   for (uint32_t port = 0; port < SE_PORT_COUNT; ++port) {
     if (bpf_map_update_elem(fd, &port, &values[port], BPF_ANY) != 0) {
-      *error = std::string("updating the egress port map: ") + std::strerror(errno);
+      *error = std::string("updating a port map: ") + std::strerror(errno);
       return false;
     }
   }
@@ -77,13 +78,15 @@ bool TcpEventsProbe::SetPolicy(const PolicyConfig& policy, std::string* error) {
   if (bpf_map_update_elem(flags_fd, &zero, &flags, BPF_ANY) != 0 ||
       !FillTrie(bpf_map__fd(skel_->maps.deny_src), policy.denied_sources, error) ||
       !FillTrie(bpf_map__fd(skel_->maps.deny_dst), policy.denied_destinations, error) ||
-      !FillEgress(bpf_map__fd(skel_->maps.egress_allowed), policy.allowed_egress_ports, error)) {
+      !FillPorts(bpf_map__fd(skel_->maps.egress_allowed), policy.allowed_egress_ports, error) ||
+      !FillPorts(bpf_map__fd(skel_->maps.listen_allowed), policy.allowed_listen_ports, error)) {
     if (error->empty()) *error = std::string("updating policy flags: ") + std::strerror(errno);
     return false;
   }
   if (!policy.denied_sources.empty()) flags |= SE_POLICY_DENY_SRC;
   if (!policy.denied_destinations.empty()) flags |= SE_POLICY_DENY_DST;
   if (!policy.allowed_egress_ports.empty()) flags |= SE_POLICY_EGRESS;
+  if (!policy.allowed_listen_ports.empty()) flags |= SE_POLICY_LISTEN;
   if (bpf_map_update_elem(flags_fd, &zero, &flags, BPF_ANY) != 0) {
     *error = std::string("updating policy flags: ") + std::strerror(errno);
     return false;

@@ -122,6 +122,23 @@ TEST_F(EventLogTest, LineAfterSuppressionCarriesTheCount) {
   EXPECT_EQ(log->suppressed(), 4u);
 }
 
+// A listener finding has no source: its local address and port make the key.
+TEST_F(EventLogTest, FindingsWithoutASourceAreKeyedByLocalAddressAndPort) {
+  auto log = OpenOrDie(Limits(1, seconds(10)));
+  Finding listener;
+  listener.rule = "unexpected_listener";
+  listener.destination_address = "10.0.0.1";
+  listener.destination_port = 9000;
+  EXPECT_TRUE(log->Record(listener, kT0));
+  EXPECT_FALSE(log->Record(listener, kT0));
+  listener.destination_port = 9001;
+  EXPECT_TRUE(log->Record(listener, kT0));
+  listener.destination_address = "10.0.0.2";
+  EXPECT_TRUE(log->Record(listener, kT0));
+  EXPECT_EQ(log->keys(), 3u);
+  EXPECT_EQ(log->suppressed(), 1u);
+}
+
 TEST_F(EventLogTest, KeysAreRuleAndSourceIndependently) {
   auto log = OpenOrDie(Limits(1, seconds(10)));
   Finding a = Scan("192.0.2.1");
