@@ -110,6 +110,10 @@ bool Daemon::Start(std::string* error) {
   routes.render_metrics = [this] { return RenderMetrics(); };
   routes.ready = [this] { return ready_.load(); };
   if (!http_.Start(options_.listen_address, std::move(routes), error)) return false;
+  // Listeners that exist now (the exporter's own HTTP socket among them) get their slots before
+  // the programs run, so none of their first accepts falls into "other"; the second pass after
+  // attaching catches those that appeared in between.
+  TrackExistingListeners();
   if (!probe_->Attach(options_.probes_strict, attach_, error)) return false;
   if (!probe_->AnyAttached()) {
     *error =
