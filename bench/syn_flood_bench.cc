@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "bench_meters.h"
+#include "harness/netns.h"
 #include "logging/log.h"
 #include "probes/tcp_events_probe.h"
 #include "syn_sender.h"
@@ -42,8 +43,7 @@ using se::bench::Now;
 using se::bench::ReadTcpInSegs;
 using se::bench::ThreadCpuNs;
 
-constexpr char kServer[] = "10.200.0.1";  // the addresses of LinkByVeth in the test harness
-constexpr char kClient[] = "10.200.0.2";
+constexpr const char* kServer = se::test::VethLink::kServer4;
 constexpr char kSpoofed[] = "10.201.0.0/16";
 // A pair counts as quiet when other work kept less than this many CPUs busy in both slices.
 constexpr double kQuietCpus = 0.25;
@@ -62,83 +62,15 @@ struct Error : std::runtime_error {
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-// Runs a command line made of this file's constants and namespace names (no quoting needed);
-// throws with the first line of its output if it fails.
-void Run(const std::string& cmd) {
-  FILE* out = popen((cmd + " 2>&1").c_str(), "r");
-  if (!out) throw Error(Errno("popen " + cmd));
-  char first[256] = "";
-  if (std::fgets(first, sizeof(first), out)) first[std::strcspn(first, "\n")] = '\0';
-  while (std::fgetc(out) != EOF) {
-  }
-  if (pclose(out) != 0) throw Error(cmd + " failed: " + first);
-}
-
-// Runs fn on a fresh thread that joined the namespace at path; rethrows what fn throws.
-// Sockets and files opened there keep that namespace when used from other threads.
-void RunInNetns(const std::string& path, const std::function<void()>& fn) {
-  std::exception_ptr failure;
-  std::thread worker([&] {
-    try {
-      const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw Error(Errno("open " + path));
-      const int rc = setns(fd, CLONE_NEWNET);
-      close(fd);
-      if (rc != 0) throw Error(Errno("setns " + path));
-      fn();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  });
-  worker.join();
-  if (failure) std::rethrow_exception(failure);
-}
-
-// A named network namespace created by this process and deleted with the object.
-class Netns {
- public:
-  explicit Netns(std::string name) : name_(std::move(name)) { Run("ip netns add " + name_); }
-  ~Netns() {
-    try {
-      Run("ip netns delete " + name_);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "syn_flood_bench: cleanup: %s\n", e.what());
-    }
-  }
-  Netns(const Netns&) = delete;
-  Netns& operator=(const Netns&) = delete;
-
-  const std::string& name() const { return name_; }
-  std::string path() const { return "/run/netns/" + name_; }
-  void Ip(const std::string& args) const { Run("ip -n " + name_ + " " + args); }
-  void Sysctl(const std::string& setting) const {
-    Run("ip netns exec " + name_ + " sysctl -qw " + setting);
-  }
-
- private:
-  std::string name_;
-};
-
-// Server and client joined by a veth pair, as LinkByVeth joins them in the integration tests:
-// the server's default route points at the client, which does not forward, so SYN-ACKs to
-// spoofed sources cross the link and die there unanswered.
-struct VethLink {
-  Netns server;
-  Netns client;
-  VethLink()
-      : server("se-bench-syn-" + std::to_string(getpid()) + "-srv"),
-        client("se-bench-syn-" + std::to_string(getpid()) + "-cli") {
-    Run("ip link add se0 netns " + server.name() + " type veth peer name se0 netns " +
-        client.name());
-    for (const auto& [ns, addr] : {std::pair<const Netns&, const char*>{server, kServer},
-                                   std::pair<const Netns&, const char*>{client, kClient}}) {
-      ns.Ip("link set lo up");
-      ns.Ip("addr add " + std::string(addr) + "/24 dev se0");
-      ns.Ip("link set se0 up");
-    }
-    client.Sysctl("net.ipv4.ip_forward=0");
-    server.Sysctl("net.ipv4.tcp_syncookies=1");
-    server.Ip("route add default via " + std::string(kClient));
+// Server and client namespaces joined by a veth pair exactly as in the integration tests
+// (LinkByVeth): the server's default route points at the client, which does not forward, so
+// SYN-ACKs to spoofed sources cross the link and die there unanswered.
+struct BenchLink {
+  se::test::Netns server{"bench-syn-srv"};
+  se::test::Netns client{"bench-syn-cli"};
+  BenchLink() {
+    se::test::LinkByVeth(server, client);
+    server.Sysctl("net.ipv4.tcp_syncookies", "1");
   }
 };
 
@@ -162,17 +94,17 @@ struct Slice {
 class Rig {
  public:
   explicit Rig(const Args& args) : args_(args) {
-    RunInNetns(link_.server.path(), [&] { OpenServerSide(); });
+    link_.server.RunIn([&] { OpenServerSide(); });
     se::test::SynPlan plan;
     se::test::ParseAddress(kServer, &plan.dst, &plan.family);
     se::test::ParseCidr(kSpoofed, AF_INET, &plan.src_base, &plan.src_prefix);
     plan.port_first = plan.port_last = static_cast<uint16_t>(args.port);
     plan.count = UINT64_MAX;
     plan.max_seconds = args.slice_ms / 1000.0;
-    RunInNetns(link_.client.path(), [&] { sender_ = std::make_unique<se::test::SynSender>(plan); });
+    link_.client.RunIn([&] { sender_ = std::make_unique<se::test::SynSender>(plan); });
     if (!sender_->valid()) throw Error(sender_->error());
     struct stat st {};
-    if (stat(link_.server.path().c_str(), &st) != 0) throw Error(Errno("stat netns"));
+    if (stat(link_.server.Path().c_str(), &st) != 0) throw Error(Errno("stat netns"));
     se::TcpEventsConfig config;
     config.netns_ino = static_cast<uint32_t>(st.st_ino);
     config.max_slots = 129;
@@ -241,7 +173,7 @@ class Rig {
   }
 
   Args args_;
-  VethLink link_;
+  BenchLink link_;
   IdleMeter meter_;
   int listener_ = -1;
   int snmp_ = -1;
