@@ -59,11 +59,13 @@ bool FillPorts(int fd, const std::vector<PortRange>& allowed, std::string* error
   std::vector<uint8_t> values(SE_PORT_COUNT, 0);
   for (const PortRange& r : allowed)
     for (uint32_t p = r.first; p <= r.last; ++p) values[p] = 1;
-  for (uint32_t port = 0; port < SE_PORT_COUNT; ++port) {
-    if (bpf_map_update_elem(fd, &port, &values[port], BPF_ANY) != 0) {
-      *error = std::string("updating a port map: ") + std::strerror(errno);
-      return false;
-    }
+  std::vector<uint32_t> keys(SE_PORT_COUNT);
+  for (uint32_t port = 0; port < SE_PORT_COUNT; ++port) keys[port] = port;
+  uint32_t count = SE_PORT_COUNT;  // one syscall for the whole table
+  if (bpf_map_update_batch(fd, keys.data(), values.data(), &count, nullptr) != 0 ||
+      count != SE_PORT_COUNT) {
+    *error = std::string("updating a port map: ") + std::strerror(errno);
+    return false;
   }
   return true;
 }
