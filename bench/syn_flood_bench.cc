@@ -126,7 +126,7 @@ class Rig {
 
   // The syn_ingress program's runs and run time so far (counted only while stats are enabled).
   std::pair<uint64_t, uint64_t> SynIngressStats() const {
-    for (const auto& s : probe_->Stats())
+    for (const auto& s : probe_->Snapshot().programs)
       if (s.probe == "syn_ingress") return {s.run_count, s.run_time_ns};
     return {0, 0};
   }
@@ -168,7 +168,7 @@ class Rig {
 
   uint64_t CountedSyns() const {
     uint64_t n = 0;
-    for (const auto& c : probe_->ReadCounters()) n += c.syns_received;
+    for (const auto& c : probe_->Snapshot().counters) n += c.counters.syns_received;
     return n;
   }
 

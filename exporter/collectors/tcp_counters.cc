@@ -1,10 +1,6 @@
 #include "collectors/tcp_counters.h"
 
-#include <cstring>
-#include <map>
-
 #include "collectors/families.h"
-#include "probes/tcp_events_probe.h"
 
 namespace se {
 namespace {
@@ -85,25 +81,6 @@ std::vector<double> DurationBucketBounds() {
   return bounds;
 }
 
-std::vector<LabelledCounters> FoldSlots(const std::vector<se_port_counters>& slots,
-                                        const std::vector<uint16_t>& slot_ports) {
-  std::map<uint32_t, se_port_counters> by_port;  // key 65536 = "other", sorts last
-  for (size_t slot = 0; slot < slots.size(); ++slot) {
-    const uint16_t port = slot < slot_ports.size() ? slot_ports[slot] : 0;
-    const uint32_t key = (slot == SE_SLOT_OTHER || port == 0) ? 65536 : port;
-    auto it = by_port.find(key);
-    if (it == by_port.end()) {
-      it = by_port.emplace(key, se_port_counters{}).first;
-      std::memset(&it->second, 0, sizeof(se_port_counters));
-    }
-    AddPortCounters(&it->second, slots[slot]);
-  }
-  std::vector<LabelledCounters> out;
-  for (const auto& [key, c] : by_port)
-    out.push_back({key == 65536 ? "other" : std::to_string(key), c});
-  return out;
-}
-
 std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCounters>& ports) {
   auto connects = MakeFamily("socket_tcp_connects_total",
                              "Outbound TCP connection attempts (SYN sent) by service port.",
@@ -149,8 +126,8 @@ std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCoun
           duration, sent,     received,         syns,    synack};
 }
 
-std::vector<MetricFamily> TcpCountersCollector::Collect() const {
-  return BuildTcpCounterFamilies(source_());
+CollectorResult CollectTcpCounters(const KernelSnapshot& kernel) {
+  return Succeeded(BuildTcpCounterFamilies(kernel.counters));
 }
 
 }  // namespace se

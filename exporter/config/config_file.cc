@@ -42,6 +42,7 @@ const std::vector<Field<PortScanConfig>>& PortScanFields() {
       {"min_addresses", &S::min_addresses, {2, true, 1024, "an integer from 2 to 1024"}},
       {"window", &S::window, {1000, true, 600000, "a duration from 1s to 10m, e.g. 30s or 2m"}},
       {"max_sources", &S::max_sources, {16, true, 1048576, "an integer from 16 to 1048576"}},
+      {"tick", &S::tick, {100, true, 60000, "a duration from 100ms to 60s, e.g. 500ms or 2.5s"}},
   };
   return fields;
 }

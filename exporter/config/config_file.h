@@ -22,10 +22,11 @@ struct SynFloodConfig {
 
 // Thresholds of the port scan detector (the `port_scan:` section).
 struct PortScanConfig {
-  uint32_t min_ports = 20;               // distinct closed ports of one address (vertical scan)
-  uint32_t min_addresses = 20;           // distinct addresses on one port (horizontal sweep)
+  uint32_t min_ports = 20;                  // distinct closed ports of one address (vertical scan)
+  uint32_t min_addresses = 20;              // distinct addresses on one port (horizontal sweep)
   std::chrono::milliseconds window{10000};  // both counted within this sliding window
-  uint32_t max_sources = 4096;           // sources tracked at once; least recently seen evicted
+  uint32_t max_sources = 4096;              // sources tracked at once; least recently seen evicted
+  std::chrono::milliseconds tick{1000};     // how often episodes of quiet sources are ended
 };
 
 // Rate limit of finding log lines per (rule, source) (the `event_log:` section).
@@ -57,6 +58,7 @@ struct PolicyConfig {
   std::vector<PortRange> allowed_egress_ports;  // else: unexpected_egress
   std::vector<Cidr> denied_sources;             // inbound accepts from: denied_source
   std::vector<Cidr> denied_destinations;        // outbound connects to: denied_destination
+  std::chrono::milliseconds tick{1000};         // how often listeners are checked (socket tables)
 };
 
 // Everything --config.file can set, parsed and validated once.

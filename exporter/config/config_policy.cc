@@ -6,6 +6,7 @@
 
 #include "config/config_fields.h"
 #include "config/config_file.h"
+#include "net/ip_address.h"
 
 namespace se {
 namespace {
@@ -19,12 +20,6 @@ bool PrefixMatches(const uint8_t* net, const uint8_t* addr, int prefix) {
   if (rest == 0) return true;
   const uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
   return (net[whole] & mask) == (addr[whole] & mask);
-}
-
-// ::ffff:a.b.c.d, how an IPv6 socket shows an IPv4 peer.
-bool IsV4Mapped(const uint8_t* addr) {
-  static constexpr uint8_t kPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  return std::equal(kPrefix, kPrefix + 12, addr);
 }
 
 Cidr Masked(Cidr c) {
@@ -181,6 +176,16 @@ std::string ParseList(const YAML::Node& node, const std::string& path, const cha
   return "";
 }
 
+std::string ParseTick(const YAML::Node& node, const std::string& path,
+                      std::chrono::milliseconds* out) {
+  static const Bounds kTick{100, true, 60000, "a duration from 100ms to 60s, e.g. 500ms or 2.5s"};
+  double ms = 0;
+  const std::string err = ReadValue(Kind::kDuration, kTick, node, &ms);
+  if (!err.empty()) return path + ": " + err;
+  Store(ms, out);
+  return "";
+}
+
 const char kPortsWant[] = "a list of ports and ranges, e.g. [22, 443, \"8000-8100\"]";
 const char kCidrsWant[] = "a list of networks, e.g. [10.0.0.0/8, \"2001:db8::/32\"]";
 
@@ -188,9 +193,10 @@ const char kCidrsWant[] = "a list of networks, e.g. [10.0.0.0/8, \"2001:db8::/32
 
 bool ParsePolicy(const YAML::Node& node, PolicyConfig* out, std::string* error) {
   const std::vector<std::string> keys = {"allowed_listen_ports", "allowed_egress_ports",
-                                         "denied_sources", "denied_destinations"};
+                                         "denied_sources", "denied_destinations", "tick"};
   const auto handle = [out](const std::string& key, const YAML::Node& value) {
     const std::string path = "policy." + key;
+    if (key == "tick") return ParseTick(value, path, &out->tick);
     if (key == "allowed_listen_ports") {
       return ParseList(value, path, kPortsWant, ParsePortItem, &out->allowed_listen_ports);
     }

@@ -3,6 +3,7 @@
 #include <functional>
 #include <sstream>
 
+#include "config/build_info.h"
 #include "config/port_list.h"
 #include "socket_exporter.h"
 
@@ -244,8 +245,8 @@ std::string UsageText(const std::string& program) {
 }
 
 std::string VersionText() {
-  return std::string("socket_exporter, version ") + SE_VERSION + " (revision: " + SE_REVISION +
-         ")\n";
+  return std::string("socket_exporter, version ") + build::Version() +
+         " (revision: " + build::Revision() + ")\n";
 }
 
 }  // namespace se

@@ -31,6 +31,10 @@ void PushBounded(std::vector<T>* v, const T& item, size_t cap) {
 
 }  // namespace
 
+const char* ScanTypeName(ScanType type) {
+  return type == ScanType::kHorizontal ? "horizontal" : "vertical";
+}
+
 PortScanDetector::PortScanDetector(const PortScanConfig& config) { Reconfigure(config); }
 
 void PortScanDetector::Reconfigure(const PortScanConfig& config) {
@@ -199,7 +203,7 @@ void PortScanDetector::AddPair(Source* s, const ClosedPortHit& hit, uint64_t now
 
 ScanEvent PortScanDetector::Flag(Source* s, bool horizontal, uint32_t on_port) {
   s->flagged = true;
-  s->scan_type = horizontal ? "horizontal" : "vertical";
+  s->scan_type = horizontal ? ScanType::kHorizontal : ScanType::kVertical;
   s->distinct_ports = static_cast<uint32_t>(s->ports.size());
   s->distinct_addresses = horizontal ? on_port : DistinctAddresses(s->pairs);
   DropDetail(s);

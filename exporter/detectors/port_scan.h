@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "config/config_file.h"
-#include "events/ip_address.h"
+#include "net/ip_address.h"
 
 namespace se {
 
@@ -21,12 +21,16 @@ struct ClosedPortHit {
   uint16_t dst_port = 0;
 };
 
+// Vertical: many closed ports of one address; horizontal: one port on many addresses.
+enum class ScanType { kVertical, kHorizontal };
+const char* ScanTypeName(ScanType type);  // "vertical", "horizontal"
+
 // A source starting or ending a scan episode.
 struct ScanEvent {
   enum class Kind { kStart, kEnd };
   Kind kind = Kind::kStart;
   IpAddress source;
-  std::string scan_type;            // "vertical" (many ports) or "horizontal" (many addresses)
+  ScanType scan_type = ScanType::kVertical;
   uint32_t distinct_ports = 0;      // closed ports in the window when flagged
   uint32_t distinct_addresses = 0;  // horizontal: on the swept port; vertical: among pairs kept
   uint16_t first_port = 0;          // first closed port of the run
@@ -92,7 +96,7 @@ class PortScanDetector {
   struct Source {
     IpAddress address;
     bool flagged = false;
-    const char* scan_type = "";
+    ScanType scan_type = ScanType::kVertical;
     uint32_t distinct_ports = 0;  // at flag time
     uint32_t distinct_addresses = 0;
     uint16_t first_port = 0;

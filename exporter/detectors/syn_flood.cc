@@ -30,8 +30,6 @@ bool WentBackwards(const PortSample& now, const PortSample& before) {
 
 SynFloodDetector::SynFloodDetector(const SynFloodConfig& config) : config_(config) {}
 
-void SynFloodDetector::set_config(const SynFloodConfig& config) { config_ = config; }
-
 bool SynFloodDetector::Active(const std::string& port) const {
   auto it = ports_.find(port);
   return it != ports_.end() && it->second.active;

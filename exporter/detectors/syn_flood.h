@@ -38,7 +38,8 @@ struct FloodEvent {
 class SynFloodDetector {
  public:
   explicit SynFloodDetector(const SynFloodConfig& config);
-  // New thresholds from a reloaded config; episodes and counts carry on.
+  // New thresholds from a reloaded config, from the next tick; episodes, streaks and counts
+  // carry on.
   void SetConfig(const SynFloodConfig& config) { config_ = config; }
 
   // Advances every port by one tick. Events come in sample order, then missing ports by
@@ -50,8 +51,6 @@ class SynFloodDetector {
   uint64_t Detections(const std::string& port) const;
   // Ports currently in an episode, sorted.
   std::vector<std::string> ActivePorts() const;
-  // Takes effect from the next tick; episode and streak state is kept.
-  void set_config(const SynFloodConfig& config);
 
   // Ticks a port may be absent (while inactive) before its state is forgotten.
   static constexpr uint32_t kForgetAfterTicks = 600;

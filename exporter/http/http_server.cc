@@ -5,7 +5,8 @@
 #include <mutex>
 #include <string>
 
-#include "http/listen_address.h"
+#include "config/build_info.h"
+#include "config/listen_address.h"
 #include "logging/log.h"
 
 namespace se {
@@ -35,12 +36,14 @@ std::once_flag g_init_once;
 
 HttpServer::~HttpServer() { Stop(); }
 
-bool HttpServer::Start(const std::string& listen_address, HttpRoutes routes, std::string* error) {
+bool HttpServer::Start(const std::string& listen_address, const std::string& telemetry_path,
+                       HttpEndpoints* endpoints, std::string* error) {
   ListenAddress addr;
   if (!ParseListenAddress(listen_address, &addr, error)) return false;
   if (!CheckBindable(addr, listen_address, error)) return false;
   std::call_once(g_init_once, [] { mg_init_library(0); });
-  routes_ = std::move(routes);
+  endpoints_ = endpoints;
+  telemetry_path_ = telemetry_path;
   const std::string ports = CivetwebPorts(addr, mg_check_feature(8) != 0);
   const char* options[] = {
       "listening_ports", ports.c_str(),       "num_threads", "4",    "request_timeout_ms",
@@ -55,7 +58,7 @@ bool HttpServer::Start(const std::string& listen_address, HttpRoutes routes, std
   mg_server_port sp[4];
   const int n = mg_get_server_ports(ctx_, 4, sp);
   port_ = n > 0 ? static_cast<uint16_t>(sp[0].port) : addr.port;
-  mg_set_request_handler(ctx_, (routes_.telemetry_path + "$").c_str(), HandleMetrics, this);
+  mg_set_request_handler(ctx_, (telemetry_path_ + "$").c_str(), HandleMetrics, this);
   mg_set_request_handler(ctx_, "/$", HandleLanding, this);
   mg_set_request_handler(ctx_, "/-/healthy$", HandleHealthy, this);
   mg_set_request_handler(ctx_, "/-/ready$", HandleReady, this);
@@ -70,22 +73,22 @@ void HttpServer::Stop() {
 
 int HttpServer::HandleMetrics(mg_connection* conn, void* self) {
   auto* s = static_cast<HttpServer*>(self);
-  const std::optional<std::string> body = s->routes_.render_metrics();
+  const std::optional<std::string> body = s->endpoints_->Metrics();
   if (!body) return Reply(conn, 503, "text/plain; charset=utf-8", "Shutting down\n");
   return Reply(conn, 200, kMetricsType, *body);
 }
 
 int HttpServer::HandleLanding(mg_connection* conn, void* self) {
   auto* s = static_cast<HttpServer*>(self);
-  const std::string& m = s->routes_.telemetry_path;
+  const std::string& m = s->telemetry_path_;
   const std::string body =
       "<!DOCTYPE html><html><head><title>socket_exporter</title></head><body>"
       "<h1>socket_exporter</h1><p>Per-port TCP connection statistics from eBPF.</p><ul>"
       "<li><a href=\"." +
       m +
       "\">Metrics</a></li><li><a href=\"./-/healthy\">Health</a></li>"
-      "<li><a href=\"./-/ready\">Readiness</a></li></ul><p>Version " SE_VERSION
-      " (revision " SE_REVISION ")</p></body></html>\n";
+      "<li><a href=\"./-/ready\">Readiness</a></li></ul><p>Version " +
+      std::string(build::Version()) + " (revision " + build::Revision() + ")</p></body></html>\n";
   return Reply(conn, 200, "text/html; charset=utf-8", body);
 }
 
@@ -95,7 +98,7 @@ int HttpServer::HandleHealthy(mg_connection* conn, void*) {
 
 int HttpServer::HandleReady(mg_connection* conn, void* self) {
   auto* s = static_cast<HttpServer*>(self);
-  if (s->routes_.ready && s->routes_.ready()) return Reply(conn, 200, "text/plain", "Ready\n");
+  if (s->endpoints_->Ready()) return Reply(conn, 200, "text/plain", "Ready\n");
   return Reply(conn, 503, "text/plain; charset=utf-8", "Not ready: probes are not attached yet\n");
 }
 

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 
@@ -11,11 +10,14 @@ struct mg_connection;
 
 namespace se {
 
-struct HttpRoutes {
-  std::string telemetry_path = "/metrics";
-  // Prometheus text exposition; nullopt while shutting down (answered with 503).
-  std::function<std::optional<std::string>()> render_metrics;
-  std::function<bool()> ready;  // /-/ready answers 200 once true
+// What the server serves; the daemon implements it.
+class HttpEndpoints {
+ public:
+  virtual ~HttpEndpoints() = default;
+  // The Prometheus text exposition of one scrape; nullopt while shutting down (503).
+  virtual std::optional<std::string> Metrics() = 0;
+  // /-/ready answers 200 once true.
+  virtual bool Ready() const = 0;
 };
 
 // civetweb serving /metrics, the landing page, /-/healthy and /-/ready.
@@ -27,7 +29,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // Binds and starts serving; false with a one-line *error (busy or malformed address).
-  bool Start(const std::string& listen_address, HttpRoutes routes, std::string* error);
+  bool Start(const std::string& listen_address, const std::string& telemetry_path,
+             HttpEndpoints* endpoints, std::string* error);
   void Stop();
   uint16_t port() const { return port_; }
 
@@ -38,7 +41,8 @@ class HttpServer {
   static int HandleReady(mg_connection* conn, void* self);
 
   mg_context* ctx_ = nullptr;
-  HttpRoutes routes_;
+  HttpEndpoints* endpoints_ = nullptr;
+  std::string telemetry_path_;
   uint16_t port_ = 0;
 };
 

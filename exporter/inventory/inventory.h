@@ -1,80 +1,16 @@
 #pragma once
 
-#include <cstdint>
-#include <mutex>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
-#include "inventory/sock_diag.h"
+#include "inventory/netns_scope.h"
+#include "snapshot/inventory_snapshot.h"
 
 namespace se {
 
-class NetnsScope;
-
-enum class Direction { kInbound, kOutbound };
-
-// A listening socket: TCP in LISTEN, or an unconnected UDP socket bound to a port.
-struct Listener {
-  std::string protocol;  // "tcp" or "udp"
-  std::string address;   // text form: "0.0.0.0", "::", "127.0.0.1", "::ffff:10.0.0.1"
-  uint16_t port = 0;
-  std::string process;        // command name of the owner, "" if unknown
-  uint32_t accept_queue = 0;  // tcp only: connections waiting for accept()
-  uint32_t accept_limit = 0;  // tcp only: the backlog the kernel enforces
-  uint32_t drops = 0;         // tcp only: the listener's drop counter (full queues)
-  uint32_t syn_limit = 0;     // tcp only: request sockets before cookies or drops
-  uint64_t inode = 0;         // the socket's inode: unique among live sockets
-
-  bool operator==(const Listener& o) const;
-  bool operator<(const Listener& o) const;
-};
-
-// Established TCP connections by direction and service port.
-struct EstablishedCount {
-  Direction dir = Direction::kInbound;
-  uint16_t port = 0;  // local port if inbound, remote port if outbound
-  uint64_t count = 0;
-
-  bool operator==(const EstablishedCount& o) const;
-};
-
-// Request sockets in SYN_RECV (half-open handshakes) by listening port.
-struct HalfOpenCount {
-  uint16_t port = 0;
-  uint64_t count = 0;
-  bool operator==(const HalfOpenCount& o) const { return port == o.port && count == o.count; }
-};
-
-struct InventorySnapshot {
-  std::vector<Listener> listeners;            // sorted
-  std::vector<EstablishedCount> established;  // sorted by direction, then port
-  std::vector<HalfOpenCount> half_open;       // sorted by port
-  bool ok = false;
-  std::string error;  // one line when !ok
-};
-
-// Inbound if the local port is a TCP listening port of the same namespace, else outbound.
-Direction ClassifyEstablished(const SocketRecord& socket,
-                              const std::unordered_set<uint16_t>& tcp_listen_ports);
-
-// Counts one namespace's established TCP sockets into *counts (merged by direction and port).
-void CountEstablished(const std::vector<SocketRecord>& established,
-                      const std::vector<SocketRecord>& tcp_listeners,
-                      std::vector<EstablishedCount>* counts);
-
-// Reads listeners and established connections of every namespace in a scope.
-class Inventory {
- public:
-  Inventory(NetnsScope* scope, std::string procfs);
-
-  // Safe to call from several scrape threads at once.
-  InventorySnapshot Take();
-
- private:
-  NetnsScope* scope_;
-  std::string procfs_;
-  std::mutex mu_;
-};
+// Reads listeners, established connections and half-open handshakes of the namespaces
+// given (one NetnsScope::Refresh), with the owning processes from procfs. The namespaces'
+// sockets are not shared: callers take one snapshot at a time.
+InventorySnapshot TakeInventory(const ScopeReading& scope, const std::string& procfs);
 
 }  // namespace se

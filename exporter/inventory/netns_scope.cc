@@ -36,21 +36,20 @@ void StatEntries(const std::string& dir, const char* suffix, bool numeric_only,
 
 }  // namespace
 
-int OpenNetnsPath(const std::string& path, uint64_t* inode, std::string* error) {
+UniqueFd OpenNetnsPath(const std::string& path, uint64_t* inode, std::string* error) {
   const std::string prefix = "--netns=" + path + ": ";
   const std::string expected =
       " (expected a network namespace such as /proc/PID/ns/net or "
       "/run/netns/NAME)";
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
     *error = prefix + std::strerror(errno) + expected;
-    return -1;
+    return fd;
   }
   struct stat st;
-  if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET || fstat(fd, &st) != 0) {
-    close(fd);
+  if (ioctl(fd.get(), NS_GET_NSTYPE) != CLONE_NEWNET || fstat(fd.get(), &st) != 0) {
     *error = prefix + "not a network namespace (expected /proc/PID/ns/net or /run/netns/NAME)";
-    return -1;
+    return UniqueFd();
   }
   *inode = static_cast<uint64_t>(st.st_ino);
   return fd;
@@ -60,13 +59,17 @@ std::unique_ptr<NetnsScope> NetnsScope::Create(NetnsMode mode, const std::string
                                                const std::string& procfs, std::string* error) {
   std::unique_ptr<NetnsScope> scope(new NetnsScope(mode, procfs));
   if (mode == NetnsMode::kAll) {
-    if (!scope->Refresh(error)) return nullptr;
+    ScopeReading first = scope->Refresh();
+    if (!first.error.empty()) {
+      *error = first.error;
+      return nullptr;
+    }
     return scope;
   }
-  NetnsTarget target{0, -1};
+  NetnsTarget target;
   if (mode == NetnsMode::kPath) {
     target.fd = OpenNetnsPath(path, &target.inode, error);
-    if (target.fd < 0) return nullptr;
+    if (!target.fd) return nullptr;
   } else {
     struct stat st;
     // The process's own namespace, from the real /proc even when --path.procfs moves it.
@@ -77,43 +80,36 @@ std::unique_ptr<NetnsScope> NetnsScope::Create(NetnsMode mode, const std::string
     target.inode = static_cast<uint64_t>(st.st_ino);
   }
   scope->inode_ = target.inode;
-  if (!scope->Add(target, error)) {
+  if (!scope->Add(std::move(target), error)) {
     if (mode == NetnsMode::kPath) *error = "--netns=" + path + ": " + *error;
     return nullptr;
   }
   return scope;
 }
 
-NetnsScope::~NetnsScope() {
-  for (auto& [inode, entry] : entries_) {
-    if (entry.target.fd >= 0) close(entry.target.fd);
-  }
-}
-
 bool NetnsScope::Add(NetnsTarget target, std::string* error) {
-  std::unique_ptr<SockDiag> diag = SockDiag::Open(target.fd, error);
-  if (!diag) {
-    if (target.fd >= 0) close(target.fd);
-    return false;
-  }
+  std::unique_ptr<SockDiag> diag = SockDiag::Open(target.fd.get(), error);
+  if (!diag) return false;
   std::string sysctl_error;
   std::unique_ptr<SynQueueSysctls> sysctls =
-      SynQueueSysctls::Open(target.fd, procfs_, &sysctl_error);
+      SynQueueSysctls::Open(target.fd.get(), procfs_, &sysctl_error);
   if (!sysctls)
     log::Debug("SYN queue sysctls unavailable; using listen backlogs only",
                {{"netns", std::to_string(target.inode)}, {"error", sysctl_error}});
-  entries_[target.inode] = Entry{target, std::move(diag), std::move(sysctls)};
+  const uint64_t inode = target.inode;
+  entries_[inode] = Entry{std::move(target), std::move(diag), std::move(sysctls)};
   return true;
 }
 
-bool NetnsScope::Refresh(std::string* error) {
-  if (mode_ != NetnsMode::kAll) return true;
-  RefreshAll();
+ScopeReading NetnsScope::Refresh() {
+  ScopeReading reading;
+  if (mode_ == NetnsMode::kAll) RefreshAll();
   if (entries_.empty()) {
-    *error = "no network namespace found under " + procfs_ + " or " + kNamedNetnsDir;
-    return false;
+    reading.error = "no network namespace found under " + procfs_ + " or " + kNamedNetnsDir;
+    return reading;
   }
-  return true;
+  reading.namespaces = Handles();
+  return reading;
 }
 
 void NetnsScope::RefreshAll() {
@@ -126,7 +122,6 @@ void NetnsScope::RefreshAll() {
       ++it;
       continue;
     }
-    if (it->second.target.fd >= 0) close(it->second.target.fd);
     it = entries_.erase(it);
   }
   for (auto it = failed_.begin(); it != failed_.end();) {
@@ -134,25 +129,22 @@ void NetnsScope::RefreshAll() {
   }
   for (const auto& [inode, path] : found) {
     if (entries_.count(inode)) continue;
-    NetnsTarget target{0, -1};
+    NetnsTarget target;
     std::string error;
     target.fd = OpenNetnsPath(path, &target.inode, &error);
     // Skip a pid that exited or was reused between stat() and open().
-    if (target.fd < 0 || target.inode != inode) {
-      if (target.fd >= 0) close(target.fd);
-      continue;
-    }
-    if (!Add(target, &error) && failed_.insert(inode).second)
+    if (!target.fd || target.inode != inode) continue;
+    if (!Add(std::move(target), &error) && failed_.insert(inode).second)
       log::Warn("cannot open sock_diag in network namespace",
                 {{"netns", std::to_string(inode)}, {"path", path}, {"error", error}});
   }
 }
 
-std::vector<NetnsHandle> NetnsScope::namespaces() const {
+std::vector<NetnsHandle> NetnsScope::Handles() const {
   std::vector<NetnsHandle> out;
   out.reserve(entries_.size());
   for (const auto& [inode, entry] : entries_)
-    out.push_back({inode, entry.target.fd, entry.diag.get(), entry.sysctls.get()});
+    out.push_back({inode, entry.target.fd.get(), entry.diag.get(), entry.sysctls.get()});
   return out;
 }
 

@@ -11,13 +11,14 @@
 #include "config/options.h"
 #include "inventory/netns_sysctl.h"
 #include "inventory/sock_diag.h"
+#include "net/unique_fd.h"
 
 namespace se {
 
 // One network namespace to inventory.
 struct NetnsTarget {
-  uint64_t inode;  // st_ino of its nsfs file, equal to the kernel's net->ns.inum
-  int fd;          // owned; -1 for the process's own namespace
+  uint64_t inode = 0;  // st_ino of its nsfs file, equal to the kernel's net->ns.inum
+  UniqueFd fd;         // invalid for the process's own namespace
 };
 
 // One namespace of the scope with its sock_diag socket, as of the last Refresh().
@@ -26,6 +27,12 @@ struct NetnsHandle {
   int fd;          // the namespace file, owned by the scope; -1 for the process's own namespace
   SockDiag* diag;  // owned by the scope, valid until the next Refresh()
   const SynQueueSysctls* sysctls;  // likewise; nullptr if they could not be opened
+};
+
+// The namespaces in scope as one Refresh() found them; error is "" on success.
+struct ScopeReading {
+  std::vector<NetnsHandle> namespaces;
+  std::string error;
 };
 
 // The set of network namespaces the exporter inventories, with one cached sock_diag socket
@@ -37,7 +44,6 @@ class NetnsScope {
   // *error if path is not a network namespace or a socket cannot be opened.
   static std::unique_ptr<NetnsScope> Create(NetnsMode mode, const std::string& path,
                                             const std::string& procfs, std::string* error);
-  ~NetnsScope();
   NetnsScope(const NetnsScope&) = delete;
   NetnsScope& operator=(const NetnsScope&) = delete;
 
@@ -46,9 +52,9 @@ class NetnsScope {
   uint64_t inode() const { return inode_; }
 
   // Brings the namespace list up to date (kAll: opens sockets only for new namespaces and
-  // drops vanished ones). Returns false and sets *error if nothing could be inventoried.
-  bool Refresh(std::string* error);
-  std::vector<NetnsHandle> namespaces() const;
+  // drops vanished ones) and returns it; an error if nothing could be inventoried. The
+  // handles stay valid until the next Refresh().
+  ScopeReading Refresh();
 
  private:
   struct Entry {
@@ -59,6 +65,7 @@ class NetnsScope {
   NetnsScope(NetnsMode mode, std::string procfs) : mode_(mode), procfs_(std::move(procfs)) {}
   bool Add(NetnsTarget target, std::string* error);
   void RefreshAll();
+  std::vector<NetnsHandle> Handles() const;
 
   NetnsMode mode_;
   std::string procfs_;
@@ -67,8 +74,8 @@ class NetnsScope {
   std::set<uint64_t> failed_;          // namespaces already warned about, to log once
 };
 
-// Opens path and checks it is a network namespace; returns the fd or -1 with *error set
-// to "--netns=PATH: ...".
-int OpenNetnsPath(const std::string& path, uint64_t* inode, std::string* error);
+// Opens path and checks it is a network namespace; returns the fd, or an invalid one with
+// *error set to "--netns=PATH: ...".
+UniqueFd OpenNetnsPath(const std::string& path, uint64_t* inode, std::string* error);
 
 }  // namespace se

@@ -4,7 +4,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -30,14 +29,14 @@ bool ReadNumber(int fd, uint32_t* value) {
 std::unique_ptr<SynQueueSysctls> SynQueueSysctls::Open(int netns_fd, const std::string& procfs,
                                                        std::string* error) {
   const std::string dir = procfs + "/sys/net/ipv4/";
-  int fds[2] = {-1, -1};
+  UniqueFd fds[2];
   std::string failure;
   // /proc/sys/net resolves to the namespace of the opening thread.
   auto open_both = [&] {
     const char* names[2] = {"tcp_max_syn_backlog", "tcp_syncookies"};
     for (int i = 0; i < 2 && failure.empty(); ++i) {
-      fds[i] = open((dir + names[i]).c_str(), O_RDONLY | O_CLOEXEC);
-      if (fds[i] < 0) failure = dir + names[i] + ": " + std::strerror(errno);
+      fds[i].reset(open((dir + names[i]).c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fds[i]) failure = dir + names[i] + ": " + std::strerror(errno);
     }
   };
   if (netns_fd < 0) {
@@ -53,27 +52,16 @@ std::unique_ptr<SynQueueSysctls> SynQueueSysctls::Open(int netns_fd, const std::
     t.join();
   }
   if (!failure.empty()) {
-    for (int fd : fds)
-      if (fd >= 0) close(fd);
     *error = failure;
     return nullptr;
   }
-  return std::unique_ptr<SynQueueSysctls>(new SynQueueSysctls(fds[0], fds[1]));
+  return std::unique_ptr<SynQueueSysctls>(
+      new SynQueueSysctls(std::move(fds[0]), std::move(fds[1])));
 }
 
-SynQueueSysctls::~SynQueueSysctls() {
-  close(backlog_fd_);
-  close(cookies_fd_);
-}
-
-bool SynQueueSysctls::Read(Values* values) const {
-  return ReadNumber(backlog_fd_, &values->max_syn_backlog) &&
-         ReadNumber(cookies_fd_, &values->syncookies);
-}
-
-uint32_t SynQueueLimit(uint32_t accept_limit, const SynQueueSysctls::Values& sysctls) {
-  if (sysctls.syncookies != 0 || sysctls.max_syn_backlog == 0) return accept_limit;
-  return std::min(accept_limit, sysctls.max_syn_backlog - sysctls.max_syn_backlog / 4);
+bool SynQueueSysctls::Read(SynQueueSysctlValues* values) const {
+  return ReadNumber(backlog_fd_.get(), &values->max_syn_backlog) &&
+         ReadNumber(cookies_fd_.get(), &values->syncookies);
 }
 
 }  // namespace se

@@ -1,11 +1,9 @@
 #include "logging/log.h"
 
-#include <bpf/libbpf.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdarg>
 #include <ctime>
 
 namespace se::log {
@@ -64,21 +62,6 @@ const char* LevelName(spdlog::level::level_enum l) {
   }
 }
 
-int LibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
-  va_list copy;
-  va_copy(copy, args);
-  const int n = vsnprintf(nullptr, 0, fmt, copy);
-  va_end(copy);
-  std::string msg(n > 0 ? static_cast<size_t>(n) : 0, '\0');
-  if (n > 0) vsnprintf(msg.data(), msg.size() + 1, fmt, args);
-  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-  const auto l = level == LIBBPF_WARN   ? spdlog::level::warn
-                 : level == LIBBPF_INFO ? spdlog::level::debug
-                                        : spdlog::level::trace;
-  Write(l, msg, {{"component", "libbpf"}});
-  return 0;
-}
-
 }  // namespace
 
 std::string FormatLine(LogFormat format, const std::string& timestamp, const std::string& level,
@@ -104,7 +87,6 @@ void Setup(LogFormat format, const std::string& level) {
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
-  libbpf_set_print(LibbpfPrint);
 }
 
 void Write(spdlog::level::level_enum level, const std::string& msg, const Fields& fields) {

@@ -12,7 +12,7 @@ namespace se::log {
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
-// Sends every line to stderr in the given format; also routes libbpf's log.
+// Sends every line to stderr in the given format.
 void Setup(LogFormat format, const std::string& level);
 
 // One structured line: level, message and key/value fields.

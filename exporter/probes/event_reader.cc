@@ -32,7 +32,6 @@ int EventReader::OnSample(void* ctx, void* data, size_t size) {
   if (size < sizeof(se_event)) return 0;
   se_event event;
   std::memcpy(&event, data, sizeof(event));
-  self->received_.fetch_add(1);
   self->handler_(event);
   return 0;
 }

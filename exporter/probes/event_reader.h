@@ -22,8 +22,6 @@ class EventReader {
   EventReader(const EventReader&) = delete;
   EventReader& operator=(const EventReader&) = delete;
 
-  uint64_t received() const { return received_.load(); }
-
  private:
   explicit EventReader(Handler handler) : handler_(std::move(handler)) {}
   static int OnSample(void* ctx, void* data, size_t size);
@@ -32,7 +30,6 @@ class EventReader {
   Handler handler_;
   ring_buffer* rb_ = nullptr;
   std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> received_{0};
   std::thread thread_;
 };
 

@@ -4,10 +4,12 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
+#include "net/ip_address.h"
 #include "probes/tcp_events_probe.h"
 #include "tcp_events.skel.h"
 
@@ -17,8 +19,8 @@ namespace {
 se_lpm_key LpmKey(const Cidr& c) {
   se_lpm_key key{};
   if (c.family == AF_INET) {
-    key.addr[10] = key.addr[11] = 0xff;  // ::ffff:a.b.c.d
-    std::memcpy(&key.addr[12], c.addr.data(), 4);
+    const std::array<uint8_t, 16> mapped = V4Mapped(c.addr.data());
+    std::memcpy(key.addr, mapped.data(), mapped.size());
     key.prefixlen = 96u + c.prefix;
   } else {
     std::memcpy(key.addr, c.addr.data(), 16);

@@ -12,6 +12,9 @@
 #include <fstream>
 
 #include "logging/log.h"
+#include "net/unique_fd.h"
+#include "probes/libbpf_log.h"
+#include "system/preflight.h"
 #include "tcp_events.skel.h"
 
 namespace se {
@@ -29,13 +32,6 @@ void ForEachProgram(tcp_events* skel, Fn fn) {
 
 }  // namespace
 
-void AddPortCounters(se_port_counters* sum, const se_port_counters& c) {
-  static_assert(sizeof(se_port_counters) % sizeof(uint64_t) == 0);
-  auto* s = reinterpret_cast<uint64_t*>(sum);
-  const auto* v = reinterpret_cast<const uint64_t*>(&c);
-  for (size_t i = 0; i < sizeof(se_port_counters) / sizeof(uint64_t); ++i) s[i] += v[i];
-}
-
 // Mount point of the cgroup v2 hierarchy (the root of this process's cgroup namespace).
 std::string Cgroup2Root() {
   std::ifstream mounts("/proc/self/mounts");
@@ -50,14 +46,14 @@ AttachFn DefaultAttach() {
   return [](bpf_program* prog, const std::string&) -> bpf_link* {
     if (bpf_program__type(prog) != BPF_PROG_TYPE_CGROUP_SKB) return bpf_program__attach(prog);
     const std::string root = Cgroup2Root();
-    const int fd = root.empty() ? -1 : open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
+    UniqueFd fd(root.empty() ? -1 : open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) {
       errno = root.empty() ? ENOENT : errno;
       return nullptr;
     }
-    bpf_link* link = bpf_program__attach_cgroup(prog, fd);
-    const int saved = errno;
-    close(fd);
+    bpf_link* link = bpf_program__attach_cgroup(prog, fd.get());
+    const int saved = errno;  // closing must not hide the attach error
+    fd.reset();
     errno = saved;
     return link;
   };
@@ -75,6 +71,7 @@ TcpEventsProbe::~TcpEventsProbe() {
 
 std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& config,
                                                      std::string* error) {
+  RouteLibbpfLog();
   tcp_events* skel = tcp_events::open();
   if (!skel) {
     *error = std::string("cannot open the BPF object: ") + std::strerror(errno);
@@ -95,7 +92,8 @@ std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& conf
                               "): run as root or grant CAP_BPF and CAP_PERFMON"
                         : "loading BPF programs failed: " + std::string(std::strerror(e)) +
                               " (the kernel rejected them; run with --log.level=debug for the "
-                              "verifier log; kernel 6.10+ with BTF is required)";
+                              "verifier log; socket_exporter needs " +
+                              kKernelRequirement + ")";
     return nullptr;
   }
   void* mem = mmap(nullptr, kPortSlotBytes, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -201,6 +199,15 @@ std::vector<uint16_t> TcpEventsProbe::SlotPorts() const {
     if (bpf_map_lookup_elem(fd, &slot, &port) == 0) ports[slot] = static_cast<uint16_t>(port);
   }
   return ports;
+}
+
+KernelSnapshot TcpEventsProbe::Snapshot() const {
+  KernelSnapshot snap;
+  snap.ports = PortFolding(SlotPorts());
+  snap.counters = FoldSlots(ReadCounters(), snap.ports);
+  snap.programs = Stats();
+  snap.events_lost = EventsLost();
+  return snap;
 }
 
 std::vector<ProgramStats> TcpEventsProbe::Stats() const {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config_file.h"
+#include "snapshot/kernel_snapshot.h"
 #include "socket_exporter.h"
 
 struct tcp_events;
@@ -15,22 +16,10 @@ struct bpf_link;
 
 namespace se {
 
-// Run-time statistics of one BPF program, from bpf_prog_info.
-struct ProgramStats {
-  std::string probe;  // tracepoint name, e.g. "inet_sock_set_state"
-  bool attached = false;
-  uint64_t run_count = 0;      // only counted while kernel.bpf_stats_enabled=1
-  uint64_t run_time_ns = 0;    // idem
-  uint64_t missed_events = 0;  // runs the kernel skipped (recursion misses)
-};
-
 // Attaches one program; returns nullptr with errno set on failure. The default calls
 // bpf_program__attach; tests substitute one that fails for a chosen probe.
 using AttachFn = std::function<bpf_link*(bpf_program* prog, const std::string& probe)>;
 AttachFn DefaultAttach();
-
-// Adds every counter of c into *sum (the struct is all __u64).
-void AddPortCounters(se_port_counters* sum, const se_port_counters& c);
 
 struct TcpEventsConfig {
   uint32_t netns_ino = 0;  // 0: every namespace
@@ -60,25 +49,28 @@ class TcpEventsProbe {
   // Detaches every program; maps and counters stay (benchmarks alternate attach/detach).
   void Detach();
 
-  // Counters summed over CPUs, indexed by slot (size max_slots).
-  std::vector<se_port_counters> ReadCounters() const;
-  // Port of each slot (0 = "other" or unused), indexed by slot.
-  std::vector<uint16_t> SlotPorts() const;
-  std::vector<ProgramStats> Stats() const;
-  // SYN source samples written since the previous call (up to SE_SRC_RING per CPU).
+  // One read of the maps a scrape or a detector tick needs: the slot table, every slot's
+  // counters summed over CPUs and folded by that table, program stats, events lost.
+  KernelSnapshot Snapshot() const;
+  // SYN source samples written since the previous call (up to SE_SRC_RING per CPU); only the
+  // detector tick reads them.
   std::vector<se_src_sample> ReadNewSources();
-  uint32_t max_slots() const { return config_.max_slots; }
 
   // Writes the kernel-side policy rules (denied sources and destinations, allowed egress
   // ports) into the maps; safe while attached. Returns false with *error if a map refuses.
   bool SetPolicy(const PolicyConfig& policy, std::string* error);
   // The ring buffer of rare events (struct se_event), for an EventReader.
   int events_fd() const;
-  // Events the ring buffer could not take, summed over CPUs.
-  uint64_t EventsLost() const;
 
  private:
   TcpEventsProbe(tcp_events* skel, uint64_t* port_slot, const TcpEventsConfig& config);
+  // Counters summed over CPUs, indexed by slot (size max_slots).
+  std::vector<se_port_counters> ReadCounters() const;
+  // Port of each slot (0 = "other" or unused), indexed by slot.
+  std::vector<uint16_t> SlotPorts() const;
+  std::vector<ProgramStats> Stats() const;
+  // Events the ring buffer could not take, summed over CPUs.
+  uint64_t EventsLost() const;
 
   tcp_events* skel_;
   uint64_t* port_slot_;  // the memory-mapped port_slot map, SE_PORT_COUNT entries

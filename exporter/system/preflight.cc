@@ -41,9 +41,8 @@ bool CheckPrivileges(bool need_setns, std::string* error) {
 bool CheckKernelBtf(const std::string& sysfs, std::string* error) {
   const std::string path = sysfs + "/kernel/btf/vmlinux";
   if (access(path.c_str(), R_OK) == 0) return true;
-  *error = "kernel BTF not found at " + path +
-           ": socket_exporter needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distribution "
-           "kernels since 5.8); in a container, mount the host's /sys read-only";
+  *error = "kernel BTF not found at " + path + ": socket_exporter needs " + kKernelRequirement +
+           "; in a container, mount the host's /sys read-only";
   return false;
 }
 

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "harness/bpf_programs.h"
 #include "harness/http_client.h"
 #include "harness/metrics_text.h"

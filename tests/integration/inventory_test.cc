@@ -153,15 +153,14 @@ TEST_F(InventoryTest, PathScopeSeesExactlyTheNamespacesSockets) {
   auto scope = NetnsScope::Create(NetnsMode::kPath, ns_.path(), "/proc", &error);
   ASSERT_TRUE(scope) << error;
   EXPECT_EQ(scope->inode(), InodeOf(ns_.path()));
-  Inventory inventory(scope.get(), "/proc");
-  const InventorySnapshot snap = inventory.Take();
+  const InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
   ASSERT_TRUE(snap.ok) << snap.error;
 
   const std::string comm = OwnComm();
   std::vector<Listener> want = {
-      {"tcp", "127.0.0.1", tcp_port_, comm, 3, 8},
-      {"tcp", "::1", v6_port_, comm, 0, 4},
-      {"udp", "0.0.0.0", udp_port_, comm, 0, 0},
+      {Protocol::kTcp, "127.0.0.1", tcp_port_, comm, 3, 8},
+      {Protocol::kTcp, "::1", v6_port_, comm, 0, 4},
+      {Protocol::kUdp, "0.0.0.0", udp_port_, comm, 0, 0},
   };
   std::sort(want.begin(), want.end());
   EXPECT_EQ(snap.listeners, want);
@@ -175,8 +174,7 @@ TEST_F(InventoryTest, SelfScopeDoesNotSeeThePrivateNamespace) {
   auto scope = NetnsScope::Create(NetnsMode::kSelf, "", "/proc", &error);
   ASSERT_TRUE(scope) << error;
   EXPECT_EQ(scope->inode(), InodeOf("/proc/self/ns/net"));
-  Inventory inventory(scope.get(), "/proc");
-  const InventorySnapshot snap = inventory.Take();
+  const InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
   ASSERT_TRUE(snap.ok) << snap.error;
   const std::string comm = OwnComm();
   for (const auto& l : snap.listeners) {
@@ -191,7 +189,7 @@ TEST_F(InventoryTest, AllScopeIncludesThePrivateNamespaceAndReusesItsSocket) {
   ASSERT_TRUE(scope) << error;
   EXPECT_EQ(scope->inode(), 0u);
   auto find = [&](uint64_t inode) -> SockDiag* {
-    for (const auto& ns : scope->namespaces())
+    for (const auto& ns : scope->Refresh().namespaces)
       if (ns.inode == inode) return ns.diag;
     return nullptr;
   };
@@ -199,10 +197,9 @@ TEST_F(InventoryTest, AllScopeIncludesThePrivateNamespaceAndReusesItsSocket) {
   ASSERT_NE(first, nullptr);
   EXPECT_NE(find(InodeOf("/proc/self/ns/net")), nullptr);
 
-  Inventory inventory(scope.get(), "/proc");
-  const InventorySnapshot snap = inventory.Take();
+  const InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
   ASSERT_TRUE(snap.ok) << snap.error;
-  const Listener mine{"tcp", "127.0.0.1", tcp_port_, OwnComm(), 3, 8};
+  const Listener mine{Protocol::kTcp, "127.0.0.1", tcp_port_, OwnComm(), 3, 8};
   EXPECT_NE(std::find(snap.listeners.begin(), snap.listeners.end(), mine), snap.listeners.end());
   EXPECT_EQ(find(InodeOf(ns_.path())), first) << "socket reopened for a known namespace";
 }
@@ -220,10 +217,9 @@ TEST(InventoryDualStack, V4MappedConnectionsOfADualStackListenerCountAsInbound) 
   std::string error;
   auto scope = NetnsScope::Create(NetnsMode::kPath, ns.path(), "/proc", &error);
   ASSERT_TRUE(scope) << error;
-  Inventory inventory(scope.get(), "/proc");
-  const InventorySnapshot snap = inventory.Take();
+  const InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
   ASSERT_TRUE(snap.ok) << snap.error;
-  EXPECT_EQ(snap.listeners, (std::vector<Listener>{{"tcp", "::", port, OwnComm(), 2, 4}}));
+  EXPECT_EQ(snap.listeners, (std::vector<Listener>{{Protocol::kTcp, "::", port, OwnComm(), 2, 4}}));
   // Server sides are AF_INET6 (::ffff:127.0.0.1) sockets, client sides AF_INET ones.
   const std::vector<EstablishedCount> established = {{Direction::kInbound, port, 2},
                                                      {Direction::kOutbound, port, 2}};
@@ -235,7 +231,7 @@ TEST(NetnsScopeAll, DropsANamespaceThatVanished) {
   auto scope = NetnsScope::Create(NetnsMode::kAll, "", "/proc", &error);
   ASSERT_TRUE(scope) << error;
   auto has = [&](uint64_t inode) {
-    for (const auto& ns : scope->namespaces())
+    for (const auto& ns : scope->Refresh().namespaces)
       if (ns.inode == inode) return true;
     return false;
   };
@@ -244,10 +240,10 @@ TEST(NetnsScopeAll, DropsANamespaceThatVanished) {
     NamedNetns gone("-gone");
     ASSERT_TRUE(gone.ok());
     inode = InodeOf(gone.path());
-    ASSERT_TRUE(scope->Refresh(&error)) << error;
+    ASSERT_EQ(scope->Refresh().error, "");
     EXPECT_TRUE(has(inode));
   }
-  ASSERT_TRUE(scope->Refresh(&error)) << error;
+  ASSERT_EQ(scope->Refresh().error, "");
   EXPECT_FALSE(has(inode));
 }
 
@@ -302,15 +298,14 @@ TEST(InventorySynQueue, SynLimitFollowsTheNamespacesSysctls) {
   std::string error;
   auto scope = NetnsScope::Create(NetnsMode::kPath, ns.path(), "/proc", &error);
   ASSERT_TRUE(scope) << error;
-  Inventory inventory(scope.get(), "/proc");
-  InventorySnapshot snap = inventory.Take();
+  InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
   ASSERT_TRUE(snap.ok) << snap.error;
   ASSERT_EQ(snap.listeners.size(), 1u);
   EXPECT_EQ(snap.listeners[0].accept_limit, 256u);
   EXPECT_EQ(snap.listeners[0].syn_limit, 48u);  // without cookies: 3/4 of 64
 
   ns.RunInside([] { WriteSysctl("tcp_syncookies", "1"); });
-  snap = inventory.Take();
+  snap = TakeInventory(scope->Refresh(), "/proc");
   ASSERT_EQ(snap.listeners.size(), 1u);
   EXPECT_EQ(snap.listeners[0].syn_limit, 256u);  // with cookies: the listen backlog
 }

@@ -320,7 +320,7 @@ TEST(ConfigFileTest, PortScanAndEventLogErrorsNameKeyValueAndExpectation) {
        "port_scan.max_sources: 8 is out of range; expected an integer from 16 to 1048576"},
       {"port_scan: {min_port: 3}",
        "unknown key \"min_port\" in port_scan; valid keys: min_ports, min_addresses, window, "
-       "max_sources"},
+       "max_sources, tick"},
       {"event_log: {burst: 2000}",
        "event_log.burst: 2000 is out of range; expected an integer from 1 to 1000"},
       {"event_log: {interval: 2h}",
@@ -329,7 +329,8 @@ TEST(ConfigFileTest, PortScanAndEventLogErrorsNameKeyValueAndExpectation) {
       {"event_log: {max_keys: \"64\"}",
        "event_log.max_keys: \"64\" is not an integer; expected an integer from 16 to 1048576"},
       {"event_log: {rate: 1}",
-       "unknown key \"rate\" in event_log; valid keys: burst, interval, max_keys, max_lines_per_second"},
+       "unknown key \"rate\" in event_log; valid keys: burst, interval, max_keys, "
+       "max_lines_per_second"},
   };
   for (const auto& c : cases) {
     Config config;

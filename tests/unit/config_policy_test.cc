@@ -219,7 +219,7 @@ TEST(ConfigPolicyTest, RejectsTextThatIsNotACidr) {
 TEST(ConfigPolicyTest, RejectsUnknownKeysAndNonMaps) {
   EXPECT_EQ(ParseError("policy: {allowed_ports: [22]}"),
             "unknown key \"allowed_ports\" in policy; valid keys: allowed_listen_ports, "
-            "allowed_egress_ports, denied_sources, denied_destinations");
+            "allowed_egress_ports, denied_sources, denied_destinations, tick");
   EXPECT_EQ(ParseError("policy: [22]"),
             "policy: a list is not a map; expected a map of connection rules");
   EXPECT_EQ(ParseError("policy: {denied_sources: [], denied_sources: []}"),

@@ -1,4 +1,4 @@
-#include "events/ip_address.h"
+#include "net/ip_address.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -71,6 +71,29 @@ TEST(IpAddressTest, HashSeparatesAddressesAndAgreesWithEquality) {
   set.insert(zero6);
   set.insert(IpAddress::FromV4(0));
   EXPECT_EQ(set.size(), 1102u);
+}
+
+// Kernel events carry family 4 or 6; the IPv4 peer of a dual-stack socket is ::ffff:a.b.c.d.
+TEST(IpAddressTest, FromKernelShowsV4MappedPeersAsPlainIpv4) {
+  uint8_t v4[16] = {10, 1, 2, 3};
+  EXPECT_EQ(IpAddress::FromKernel(4, v4).ToString(), "10.1.2.3");
+  const std::array<uint8_t, 16> mapped = V4Mapped(v4);
+  EXPECT_TRUE(IsV4Mapped(mapped.data()));
+  const IpAddress peer = IpAddress::FromKernel(6, mapped.data());
+  EXPECT_EQ(peer.family, AF_INET);
+  EXPECT_EQ(peer, IpAddress::FromKernel(4, v4));
+  uint8_t v6[16];
+  ASSERT_EQ(inet_pton(AF_INET6, "2001:db8::ffff:10.1.2.3", v6), 1);
+  EXPECT_FALSE(IsV4Mapped(v6));
+  EXPECT_EQ(IpAddress::FromKernel(6, v6).ToString(), "2001:db8::ffff:a01:203");
+}
+
+TEST(IpAddressTest, V4MappedIsTheKernelsForm) {
+  const uint8_t v4[4] = {192, 0, 2, 7};
+  const std::array<uint8_t, 16> mapped = V4Mapped(v4);
+  char text[INET6_ADDRSTRLEN];
+  ASSERT_NE(inet_ntop(AF_INET6, mapped.data(), text, sizeof(text)), nullptr);
+  EXPECT_STREQ(text, "::ffff:192.0.2.7");
 }
 
 }  // namespace

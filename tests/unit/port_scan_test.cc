@@ -53,7 +53,7 @@ TEST(PortScanTest, VerticalFlagsExactlyAtMinPorts) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->kind, ScanEvent::Kind::kStart);
   EXPECT_EQ(e->source, kScanner);
-  EXPECT_EQ(e->scan_type, "vertical");
+  EXPECT_EQ(e->scan_type, ScanType::kVertical);
   EXPECT_EQ(e->distinct_ports, 20u);
   EXPECT_EQ(e->distinct_addresses, 1u);
   EXPECT_EQ(e->first_port, 1);
@@ -129,7 +129,7 @@ TEST(PortScanTest, HorizontalFlagsExactlyAtMinAddresses) {
   EXPECT_FALSE(d.Observe(Hit(19, kScanner, Host(1), 445)));
   const std::optional<ScanEvent> e = d.Observe(Hit(20, kScanner, Host(20), 445));
   ASSERT_TRUE(e);
-  EXPECT_EQ(e->scan_type, "horizontal");
+  EXPECT_EQ(e->scan_type, ScanType::kHorizontal);
   EXPECT_EQ(e->distinct_addresses, 20u);
   EXPECT_EQ(e->distinct_ports, 1u);
   EXPECT_EQ(e->first_port, 445);
@@ -155,7 +155,7 @@ uint32_t HostsUntilSweepFlagged(const std::vector<uint16_t>& ports, uint32_t min
   for (uint32_t host = 1; host <= 1000; ++host) {
     for (uint16_t port : ports) {
       if (std::optional<ScanEvent> e = d.Observe(Hit(host * kMs, kScanner, Host(host), port))) {
-        EXPECT_EQ(e->scan_type, "horizontal");
+        EXPECT_EQ(e->scan_type, ScanType::kHorizontal);
         EXPECT_EQ(e->distinct_addresses, min_addresses);
         return host;
       }
@@ -189,7 +189,7 @@ uint32_t TrueAddressesWhenRandomSweepFlagged(uint32_t ports, uint32_t seed) {
   for (const auto& [host, port] : order) {
     truth[port].insert(host);
     if (std::optional<ScanEvent> e = d.Observe(Hit(1, kScanner, Host(host), port))) {
-      EXPECT_EQ(e->scan_type, "horizontal");
+      EXPECT_EQ(e->scan_type, ScanType::kHorizontal);
       EXPECT_EQ(truth[e->last_port].size(), 20u);  // no pair of the flagged port was lost
       size_t most = 0;
       for (const auto& [p, hosts] : truth) most = std::max(most, hosts.size());
@@ -226,7 +226,7 @@ TEST(PortScanTest, EndsAfterASilentWindowAndRedetectsAsNewEpisode) {
   ASSERT_EQ(ended.size(), 1u);
   EXPECT_EQ(ended[0].kind, ScanEvent::Kind::kEnd);
   EXPECT_EQ(ended[0].source, kScanner);
-  EXPECT_EQ(ended[0].scan_type, "vertical");
+  EXPECT_EQ(ended[0].scan_type, ScanType::kVertical);
   EXPECT_EQ(ended[0].hits, 3u + 12u);
   EXPECT_EQ(ended[0].start_ns, 1 * kSec);
   EXPECT_EQ(ended[0].last_ns, 60 * kSec);

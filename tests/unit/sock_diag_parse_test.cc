@@ -1,3 +1,5 @@
+#include "parsers/sock_diag_parse.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <linux/inet_diag.h>
@@ -12,8 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "inventory/process_table.h"
-#include "inventory/sock_diag.h"
+#include "parsers/process_table.h"
 
 namespace se {
 namespace {

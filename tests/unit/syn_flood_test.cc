@@ -224,7 +224,7 @@ TEST(SynFloodTest, ForgetsPortsAbsentAndInactive) {
 }  // namespace
 }  // namespace se
 
-#include "detectors/syn_flood_runner.h"
+#include "detectors/syn_flood_monitor.h"
 
 namespace se {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "inventory/netns_sysctl.h"
+#include "snapshot/syn_queue.h"
 
 namespace se {
 namespace {

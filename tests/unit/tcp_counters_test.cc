@@ -41,7 +41,7 @@ TEST(TcpCountersTest, FoldsSlotZeroAndUnnamedSlotsIntoOtherPreservingTotals) {
   slots[1].connects = 2;  // port 443
   slots[2].connects = 7;  // slot wasted by a lost allocation race: no port
   slots[3].connects = 1;  // port 80
-  const auto folded = FoldSlots(slots, {0, 443, 0, 80});
+  const auto folded = FoldSlots(slots, PortFolding({0, 443, 0, 80}));
   ASSERT_EQ(folded.size(), 3u);
   EXPECT_EQ(folded[0].port, "80");
   EXPECT_EQ(folded[1].port, "443");

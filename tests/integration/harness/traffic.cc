@@ -97,22 +97,6 @@ int MillisLeft(Clock::time_point deadline) {
 
 }  // namespace
 
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) reset(other.release());
-  return *this;
-}
-
-int UniqueFd::release() {
-  const int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
-
-void UniqueFd::reset(int fd) {
-  if (fd_ >= 0) close(fd_);
-  fd_ = fd;
-}
-
 UniqueFd ListenTcp(const Endpoint& ep, int backlog) {
   UniqueFd fd = BoundSocket(ep, SOCK_STREAM);
   if (listen(fd.get(), backlog) != 0)

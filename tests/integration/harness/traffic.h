@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "net/unique_fd.h"  // the exporter's own, used by the tests too
+
 namespace se::test {
 
 class Netns;
@@ -18,25 +20,6 @@ class Netns;
 inline constexpr char kLoopback4[] = "127.0.0.1";
 inline constexpr char kLoopback6[] = "::1";
 inline constexpr std::chrono::milliseconds kIoTimeout{5000};
-
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release();
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
 
 struct Endpoint {
   std::string host;  // numeric IPv4 or IPv6 address

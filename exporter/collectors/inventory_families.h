@@ -1,0 +1,30 @@
+#pragma once
+
+#include <prometheus/metric_family.h>
+
+#include <vector>
+
+#include "collectors/collect_all.h"
+#include "net/port_folding.h"
+#include "snapshot/inventory_snapshot.h"
+#include "snapshot/kernel_snapshot.h"
+
+namespace se {
+
+// socket_tcp_listen_drops_total: live listeners' drop counters plus those of closed
+// listeners, which the BPF programs keep per port (kernel counters of the same read).
+prometheus::MetricFamily BuildListenDrops(const InventorySnapshot& snapshot,
+                                          const PortFolding& ports,
+                                          const std::vector<LabelledCounters>& kernel_counters);
+
+// The inventory families (pure): established connections and accept queues by folded port
+// label (summed when ports share a label), one socket_listener_info series per listener.
+// Empty when the snapshot failed.
+std::vector<prometheus::MetricFamily> BuildInventoryFamilies(const InventorySnapshot& snapshot,
+                                                             const PortFolding& ports);
+
+// The "inventory" collector: the socket tables folded like the kernel counters of the same
+// scrape; fails with the snapshot's error.
+CollectorResult CollectInventory(const InventorySnapshot& snapshot, const KernelSnapshot& kernel);
+
+}  // namespace se

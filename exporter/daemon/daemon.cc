@@ -1,0 +1,124 @@
+// Daemon: start-up, shutdown and the signal loop.
+#include "daemon/daemon.h"
+
+#include <csignal>
+
+#include "config/build_info.h"
+#include "config/listen_address.h"
+#include "inventory/inventory.h"
+#include "logging/log.h"
+#include "system/preflight.h"
+
+namespace se {
+
+Daemon::Daemon(Options options) : options_(std::move(options)) {}
+
+Daemon::~Daemon() {
+  ready_ = false;
+  StopDetectorLoop();
+  events_.reset();
+  {
+    // Detach first: stopping civetweb can take its poll quantum (2 s) to return.
+    std::lock_guard<std::mutex> lock(scrape_mu_);
+    probe_.reset();
+  }
+  http_.Stop();
+}
+
+bool Daemon::OpenProbes(std::string* error) {
+  TcpEventsConfig config;
+  config.netns_ino = static_cast<uint32_t>(scope_->inode());
+  config.max_slots = options_.ports_max + 1;
+  config.conn_table_bits = static_cast<uint32_t>(__builtin_ctz(options_.conn_table_entries));
+  ReadEphemeralRange(options_.procfs, &config.ephemeral_low, &config.ephemeral_high);
+  probe_ = TcpEventsProbe::Open(config, error);
+  if (!probe_) return false;
+  log::Debug(
+      "BPF programs loaded",
+      {{"netns", options_.netns_mode == NetnsMode::kAll ? "all" : std::to_string(config.netns_ino)},
+       {"ports_max", std::to_string(options_.ports_max)},
+       {"ephemeral_range",
+        std::to_string(config.ephemeral_low) + "-" + std::to_string(config.ephemeral_high)}});
+  for (uint16_t port : options_.track_ports) probe_->TrackPort(port, false);
+  return true;
+}
+
+// The finding log, the policy in the kernel's maps, the three detectors and the reader of
+// the kernel's rare events; the detector loop starts once the programs are attached.
+bool Daemon::StartDetectors(std::string* error) {
+  findings_ = FindingLog::Open(config_.event_log, options_.events_file, error);
+  if (!findings_) return false;
+  if (!probe_->SetPolicy(config_.policy, error)) {
+    *error = "cannot load the connection policy into the kernel: " + *error;
+    return false;
+  }
+  syn_flood_ = std::make_unique<SynFloodMonitor>(config_.syn_flood);
+  scans_ = std::make_unique<ScanMonitor>(config_.port_scan, findings_.get());
+  policy_ = std::make_unique<PolicyMonitor>(config_.policy, findings_.get());
+  events_ = EventReader::Start(
+      probe_->events_fd(), [this](const se_event& e) { OnKernelEvent(e); }, error);
+  return events_ != nullptr;
+}
+
+void Daemon::TrackExistingListeners() {
+  std::lock_guard<std::mutex> lock(scope_mu_);
+  const InventorySnapshot tables = TakeInventory(scope_->Refresh(), options_.procfs);
+  for (const auto& l : tables.listeners) {
+    if (l.protocol == Protocol::kTcp) probe_->TrackPort(l.port, true);
+  }
+}
+
+bool Daemon::Start(std::string* error) {
+  const bool other_netns = options_.netns_mode != NetnsMode::kSelf;
+  ListenAddress addr;
+  if (!ParseListenAddress(options_.listen_address, &addr, error) ||
+      !CheckBindable(addr, options_.listen_address, error))
+    return false;
+  if (!options_.config_file.empty() && !LoadConfigFile(options_.config_file, &config_, error)) {
+    *error = "--config.file: " + *error;
+    return false;
+  }
+  if (!CheckPrivileges(other_netns, error) || !CheckKernelBtf(options_.sysfs, error)) return false;
+  scope_ = NetnsScope::Create(options_.netns_mode, options_.netns_path, options_.procfs, error);
+  if (!scope_ || !OpenProbes(error) || !StartDetectors(error)) return false;
+  if (!http_.Start(options_.listen_address, options_.telemetry_path, this, error)) return false;
+  // Listeners that exist now (the exporter's own HTTP socket among them) get their slots before
+  // the programs run, so none of their first accepts falls into "other"; the second pass after
+  // attaching catches those that appeared in between.
+  TrackExistingListeners();
+  if (!probe_->Attach(options_.probes_strict, attach_, error)) return false;
+  if (!probe_->AnyAttached()) {
+    *error = std::string("no BPF program could be attached (see the warnings above); ") +
+             "socket_exporter needs " + kKernelRequirement;
+    return false;
+  }
+  // After attaching: listeners opened from now on are tracked by the kernel itself.
+  TrackExistingListeners();
+  schedule_.emplace(config_, DetectorSchedule::Clock::now());
+  loop_ = std::thread([this] { RunDetectorLoop(); });
+  ready_ = true;
+  log::Info("socket_exporter started",
+            {{"version", build::Version()}, {"revision", build::Revision()}});
+  return true;
+}
+
+void Daemon::ServeUntilShutdown() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      Reload();
+      continue;
+    }
+    log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    ready_ = false;
+    return;
+  }
+}
+
+}  // namespace se

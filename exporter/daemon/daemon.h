@@ -1,0 +1,92 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "collectors/reload_status.h"
+#include "config/config_file.h"
+#include "config/options.h"
+#include "detectors/detector_schedule.h"
+#include "detectors/policy_monitor.h"
+#include "detectors/scan_monitor.h"
+#include "detectors/syn_flood_monitor.h"
+#include "findings/finding_log.h"
+#include "http/http_server.h"
+#include "inventory/netns_scope.h"
+#include "probes/event_reader.h"
+#include "probes/tcp_events_probe.h"
+
+namespace se {
+
+// Owns everything for the process's lifetime: the BPF programs, the namespace scope, the
+// detectors and the HTTP server. Two paths run through it:
+//  - the scrape (daemon/scrape.cc): HTTP -> kernel snapshot + socket tables -> collectors ->
+//    text, on the HTTP server's threads, one at a time;
+//  - the detector loop (daemon/detector_loop.cc): on its own thread, every detector at its
+//    own cadence, reading the kernel snapshot and socket tables once per tick.
+// Rare kernel events (closed ports, policy findings) reach the detectors through the event
+// reader's thread (OnKernelEvent). SIGHUP reloads the config file (daemon/reload.cc).
+class Daemon : public HttpEndpoints {
+ public:
+  explicit Daemon(Options options);
+  ~Daemon() override;
+
+  // Starts everything; false with a one-line *error and nothing left attached.
+  bool Start(std::string* error);
+  // Serves until SIGTERM or SIGINT; SIGHUP re-reads --config.file. The caller has blocked
+  // these signals in every thread.
+  void ServeUntilShutdown();
+  // Re-reads --config.file; a bad file is logged and the running config stays in force.
+  bool Reload();
+  uint16_t http_port() const { return http_.port(); }
+  // Replaces how programs are attached (tests use it to make one probe fail).
+  void set_attach_fn(AttachFn attach) { attach_ = std::move(attach); }
+
+  // HttpEndpoints: one scrape, and readiness.
+  std::optional<std::string> Metrics() override;
+  bool Ready() const override { return ready_.load(); }
+
+ private:
+  bool OpenProbes(std::string* error);
+  bool StartDetectors(std::string* error);
+  void TrackExistingListeners();
+
+  std::string Scrape();
+  void RunDetectorLoop();
+  void DetectorTick(const DetectorSchedule::Due& due);
+  void OnKernelEvent(const se_event& event);
+  void StopDetectorLoop();
+
+  Options options_;
+  Config config_;
+  std::unique_ptr<NetnsScope> scope_;
+  // The scope's per-namespace sockets serve one reader at a time: a scrape or a tick.
+  std::mutex scope_mu_;
+  std::unique_ptr<TcpEventsProbe> probe_;
+  std::unique_ptr<FindingLog> findings_;
+  std::unique_ptr<SynFloodMonitor> syn_flood_;
+  std::unique_ptr<ScanMonitor> scans_;
+  std::unique_ptr<PolicyMonitor> policy_;
+  std::unique_ptr<EventReader> events_;
+  ReloadStatus reload_status_;
+  AttachFn attach_ = DefaultAttach();
+  std::mutex scrape_mu_;  // one scrape at a time; held while the probes go away
+  std::atomic<bool> ready_{false};
+
+  // The detector loop's thread and what it waits on (loop_mu_ guards schedule_, stop_).
+  std::mutex loop_mu_;
+  std::condition_variable loop_wake_;
+  std::optional<DetectorSchedule> schedule_;
+  bool stop_ = false;
+  std::thread loop_;
+
+  HttpServer http_;  // last: stopped first, before what its handlers use goes away
+};
+
+}  // namespace se

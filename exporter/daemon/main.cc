@@ -1,0 +1,43 @@
+// socket_exporter: per-port TCP statistics from eBPF, served to Prometheus.
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "config/options.h"
+#include "daemon/daemon.h"
+#include "logging/log.h"
+
+int main(int argc, char** argv) {
+  // Block shutdown and reload signals in every thread; the main thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  const se::ParseResult parsed = se::ParseFlags(std::vector<std::string>(argv + 1, argv + argc));
+  if (!parsed.ok) {
+    std::fprintf(stderr, "socket_exporter: error: %s\n", parsed.error.c_str());
+    return 2;
+  }
+  if (parsed.options.show_help) {
+    std::fputs(se::UsageText(argv[0]).c_str(), stdout);
+    return 0;
+  }
+  if (parsed.options.show_version) {
+    std::fputs(se::VersionText().c_str(), stdout);
+    return 0;
+  }
+  se::log::Setup(parsed.options.log_format, parsed.options.log_level);
+  se::Daemon daemon(parsed.options);
+  std::string error;
+  if (!daemon.Start(&error)) {
+    se::log::Error(error);
+    return 1;
+  }
+  daemon.ServeUntilShutdown();
+  return 0;
+}
