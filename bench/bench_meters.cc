@@ -1,5 +1,5 @@
-// Meters of the SYN flood benchmark: the server's TCP segment counter, machine idle time from
-// cpuidle, foreign cgroup ingress links, clocks.
+// Meters of the benchmarks: the server's TCP segment counter, machine idle time (cpuidle or
+// /proc/stat), foreign cgroup ingress links, clocks, the machine line.
 #include "bench_meters.h"
 
 #include <bpf/bpf.h>
@@ -49,8 +49,28 @@ IdleMeter::IdleMeter() {
     const std::string dir = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/cpuidle/";
     for (int s = 0; access((dir + "state" + std::to_string(s)).c_str(), F_OK) == 0; ++s)
       cpus_.back().second.push_back(dir + "state" + std::to_string(s) + "/time");
-    if (cpus_.back().second.empty()) throw MeterError("no cpuidle states in " + dir);
+    if (cpus_.back().second.empty()) cpuidle_ = false;  // e.g. a guest without cpuidle
   }
+  if (!cpuidle_) ProcStatIdleNs(cpus_.front().first);  // fails now if /proc/stat cannot serve
+}
+
+std::string IdleMeter::Source() const {
+  if (cpuidle_) return "cpuidle residency (1 us)";
+  return "/proc/stat idle+iowait (" + std::to_string(1000 / sysconf(_SC_CLK_TCK)) + " ms)";
+}
+
+uint64_t IdleMeter::ProcStatIdleNs(int cpu) const {
+  std::ifstream stat("/proc/stat");
+  const std::string want = "cpu" + std::to_string(cpu);
+  for (std::string line; std::getline(stat, line);) {
+    std::istringstream in(line);
+    std::string name;
+    uint64_t user, nice, system, idle, iowait;
+    if (!(in >> name) || name != want || !(in >> user >> nice >> system >> idle >> iowait))
+      continue;
+    return (idle + iowait) * 1000000000ULL / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
+  }
+  throw MeterError("no " + want + " line in /proc/stat");
 }
 
 uint64_t IdleMeter::IdleNs() {
@@ -60,6 +80,10 @@ uint64_t IdleMeter::IdleNs() {
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
     if (sched_setaffinity(0, sizeof(one), &one) != 0) throw MeterError(Errno("sched_setaffinity"));
+    if (!cpuidle_) {
+      us += ProcStatIdleNs(cpu) / 1000;
+      continue;
+    }
     for (const auto& f : files) {
       uint64_t v = 0;
       if (!(std::ifstream(f) >> v)) throw MeterError("cannot read " + f);
@@ -69,6 +93,15 @@ uint64_t IdleMeter::IdleNs() {
   if (sched_setaffinity(0, sizeof(mask_), &mask_) != 0)
     throw MeterError(Errno("sched_setaffinity"));
   return us * 1000;
+}
+
+std::string MachineLine() {
+  std::ifstream release("/proc/sys/kernel/osrelease"), pressure("/proc/pressure/cpu");
+  std::string kernel, cpu_some;
+  std::getline(release, kernel);
+  std::getline(pressure, cpu_some);
+  return "machine: kernel " + kernel + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) +
+         " CPUs online, CPU pressure " + (cpu_some.empty() ? "n/a" : "\"" + cpu_some + "\"");
 }
 
 int CgroupIngressLinks() {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_meters.h"
 #include "logging/log.h"
 #include "probes/tcp_events_probe.h"
 
@@ -131,7 +132,7 @@ int main(int argc, char** argv) {
   const int listener = Listen(args.port);
   StormCps(listener, args.port, args.connections / 4);  // warm up
   std::vector<double> a_cps, b_cps, ratios;
-  std::printf("pair order  A_cps     B_cps     B/A\n");
+  std::printf("%s\npair order  A_cps     B_cps     B/A\n", se::bench::MachineLine().c_str());
   for (int p = 0; p < args.pairs; ++p) {
     const bool a_first = p % 2 == 0;  // alternate the order to cancel drift within a pair
     double a = 0, b = 0;
@@ -155,5 +156,6 @@ int main(int argc, char** argv) {
   std::printf("\nmedian A cps %.0f, median B cps %.0f\n", Median(a_cps), Median(b_cps));
   std::printf("median of per-pair B/A: %.4f (interquartile %.4f .. %.4f, %zu pairs)\n",
               Median(ratios), sorted[n / 4], sorted[(3 * n) / 4], n);
+  std::printf("%s\n", se::bench::MachineLine().c_str());
   return 0;
 }

@@ -123,6 +123,7 @@ class Rig {
     if (!probe_->Attach(true, se::DefaultAttach(), &error)) throw Error(error);
   }
   void Detach() { probe_->Detach(); }
+  std::string IdleSource() const { return meter_.Source(); }
 
   // The syn_ingress program's runs and run time so far (counted only while stats are enabled).
   std::pair<uint64_t, uint64_t> SynIngressStats() const {
@@ -298,6 +299,7 @@ void RunPairs(Rig* rig, const Args& args) {
   rig->Flood(0);  // warm up: fills the SYN queue, resolves the client's address
   std::vector<Pair> pairs;
   int discarded = 0;
+  std::printf("%s\nidle meter: %s\n", se::bench::MachineLine().c_str(), rig->IdleSource().c_str());
   std::printf(
       "pair order  A_syn/s   B_syn/s   B/A    A_ns/SYN B_ns/SYN  added  "
       "A_mach   B_mach  rest\n");
@@ -318,6 +320,7 @@ void RunPairs(Rig* rig, const Args& args) {
   }
   if (pairs.empty()) throw Error("every pair was disturbed by a foreign cgroup program");
   PrintSummary(pairs, discarded, args.bpf_stats);
+  std::printf("%s\n", se::bench::MachineLine().c_str());
 }
 
 [[noreturn]] void Usage(const std::string& why) {

@@ -47,7 +47,6 @@ class NetnsScope {
   NetnsScope(const NetnsScope&) = delete;
   NetnsScope& operator=(const NetnsScope&) = delete;
 
-  NetnsMode mode() const { return mode_; }
   // The namespace's inode for kSelf and kPath; 0 for kAll.
   uint64_t inode() const { return inode_; }
 
