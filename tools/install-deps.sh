@@ -3,10 +3,17 @@
 # to run its tests). Needs root.
 set -euo pipefail
 
+# nlohmann-json3-dev: the JSON API; libjs-chart.js: the live view's charts, embedded at build.
 packages=(cmake ninja-build g++ clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
-          prometheus-cpp-dev libcivetweb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev iproute2)
+          prometheus-cpp-dev libcivetweb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev iproute2
+          nlohmann-json3-dev libjs-chart.js)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(googletest libgtest-dev libgmock-dev prometheus prometheus-alertmanager curl)
+  # chromium renders the live view; nodejs/npm validate the dashboards against @grafana/schema.
+  packages+=(googletest libgtest-dev libgmock-dev prometheus prometheus-alertmanager curl
+             chromium)
+  # A machine may carry its own Node.js build (which bundles npm and conflicts with Debian's).
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 # Debian packages bpftool on its own; Ubuntu ships it in linux-tools.

@@ -12,56 +12,6 @@ namespace {
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-using PortSums = std::map<std::string, uint64_t, PortLabelLess>;
-
-const char* DirectionName(Direction d) { return d == Direction::kInbound ? "inbound" : "outbound"; }
-
-MetricFamily BuildEstablished(const InventorySnapshot& snap, const PortFolding& ports) {
-  std::map<Direction, PortSums> sums;
-  for (const auto& e : snap.established) sums[e.dir][ports.Label(e.port)] += e.count;
-  auto f = MakeFamily("socket_tcp_established",
-                      "TCP connections in ESTABLISHED state by direction and service port.",
-                      MetricType::Gauge);
-  for (const auto& [dir, by_port] : sums) {
-    for (const auto& [port, count] : by_port)
-      AddGauge(&f, {{"direction", DirectionName(dir)}, {"port", port}}, static_cast<double>(count));
-  }
-  return f;
-}
-
-std::vector<MetricFamily> BuildAcceptQueues(const InventorySnapshot& snap,
-                                            const PortFolding& ports) {
-  PortSums length;
-  PortSums limit;
-  for (const auto& l : snap.listeners) {
-    if (l.protocol != Protocol::kTcp) continue;
-    const std::string port = ports.Label(l.port);
-    length[port] += l.accept_queue;
-    limit[port] += l.accept_limit;
-  }
-  auto f_length =
-      MakeFamily("socket_tcp_accept_queue_length",
-                 "Connections waiting in TCP listeners' accept queues by port.", MetricType::Gauge);
-  auto f_limit = MakeFamily("socket_tcp_accept_queue_limit",
-                            "Accept queue capacity (listen backlog) of TCP listeners by port.",
-                            MetricType::Gauge);
-  for (const auto& [port, v] : length)
-    AddGauge(&f_length, {{"port", port}}, static_cast<double>(v));
-  for (const auto& [port, v] : limit) AddGauge(&f_limit, {{"port", port}}, static_cast<double>(v));
-  return {f_length, f_limit};
-}
-
-MetricFamily BuildHalfOpen(const InventorySnapshot& snap, const PortFolding& ports) {
-  PortSums sums;
-  for (const auto& h : snap.half_open) sums[ports.Label(h.port)] += h.count;
-  auto f = MakeFamily("socket_tcp_half_open",
-                      "Handshakes waiting for the client's final ACK (request sockets in SYN_RECV) "
-                      "by listening port.",
-                      MetricType::Gauge);
-  for (const auto& [port, v] : sums) AddGauge(&f, {{"port", port}}, static_cast<double>(v));
-  return f;
-}
-
 MetricFamily BuildListenerInfo(const InventorySnapshot& snap) {
   // Sorted and deduplicated: identical sockets (SO_REUSEPORT groups, forks) make one series.
   std::set<std::tuple<Protocol, std::string, uint16_t, std::string>> unique;
@@ -81,40 +31,109 @@ MetricFamily BuildListenerInfo(const InventorySnapshot& snap) {
   return f;
 }
 
-}  // namespace
+const char* DirectionName(Direction d) { return d == Direction::kInbound ? "inbound" : "outbound"; }
 
-MetricFamily BuildListenDrops(const InventorySnapshot& snap, const PortFolding& ports,
-                              const std::vector<LabelledCounters>& kernel_counters) {
-  PortSums sums;
-  for (const auto& l : snap.listeners) {
-    if (l.protocol == Protocol::kTcp) sums[ports.Label(l.port)] += l.drops;
+MetricFamily BuildEstablished(const PortGaugeMap& gauges) {
+  auto f = MakeFamily("socket_tcp_established",
+                      "TCP connections in ESTABLISHED state by direction and service port.",
+                      MetricType::Gauge);
+  for (Direction dir : {Direction::kInbound, Direction::kOutbound}) {
+    for (const auto& [port, g] : gauges) {
+      const uint64_t n = g.established[static_cast<int>(dir)];
+      if (n)
+        AddGauge(&f, {{"direction", DirectionName(dir)}, {"port", port}}, static_cast<double>(n));
+    }
   }
-  for (const auto& c : kernel_counters) {
-    if (c.counters.closed_listener_drops) sums[c.port] += c.counters.closed_listener_drops;
+  return f;
+}
+
+std::vector<MetricFamily> BuildAcceptQueues(const PortGaugeMap& gauges) {
+  auto f_length =
+      MakeFamily("socket_tcp_accept_queue_length",
+                 "Connections waiting in TCP listeners' accept queues by port.", MetricType::Gauge);
+  auto f_limit = MakeFamily("socket_tcp_accept_queue_limit",
+                            "Accept queue capacity (listen backlog) of TCP listeners by port.",
+                            MetricType::Gauge);
+  for (const auto& [port, g] : gauges) {
+    if (!g.tcp_listener) continue;
+    AddGauge(&f_length, {{"port", port}}, static_cast<double>(g.accept_queue_length));
+    AddGauge(&f_limit, {{"port", port}}, static_cast<double>(g.accept_queue_limit));
   }
+  return {f_length, f_limit};
+}
+
+MetricFamily BuildHalfOpen(const PortGaugeMap& gauges) {
+  auto f = MakeFamily("socket_tcp_half_open",
+                      "Handshakes waiting for the client's final ACK (request sockets in SYN_RECV) "
+                      "by listening port.",
+                      MetricType::Gauge);
+  for (const auto& [port, g] : gauges) {
+    if (g.half_open) AddGauge(&f, {{"port", port}}, static_cast<double>(g.half_open));
+  }
+  return f;
+}
+
+MetricFamily BuildListenDropsFrom(const PortGaugeMap& gauges) {
   auto f = MakeFamily("socket_tcp_listen_drops_total",
                       "Handshakes dropped by TCP listeners because a queue was full (the "
                       "listeners' drop counters).",
                       MetricType::Counter);
-  for (const auto& [port, v] : sums) AddCounter(&f, {{"port", port}}, static_cast<double>(v));
+  for (const auto& [port, g] : gauges) {
+    if (g.tcp_listener || g.listen_drops)
+      AddCounter(&f, {{"port", port}}, static_cast<double>(g.listen_drops));
+  }
   return f;
+}
+
+std::vector<MetricFamily> BuildFromGauges(const InventorySnapshot& snapshot,
+                                          const PortGaugeMap& gauges) {
+  std::vector<MetricFamily> out;
+  out.push_back(BuildEstablished(gauges));
+  for (auto& f : BuildAcceptQueues(gauges)) out.push_back(std::move(f));
+  out.push_back(BuildHalfOpen(gauges));
+  out.push_back(BuildListenerInfo(snapshot));
+  return out;
+}
+
+}  // namespace
+
+PortGaugeMap FoldInventory(const InventorySnapshot& snap, const PortFolding& ports,
+                           const std::vector<LabelledCounters>& kernel_counters) {
+  PortGaugeMap gauges;
+  for (const auto& e : snap.established)
+    gauges[ports.Label(e.port)].established[static_cast<int>(e.dir)] += e.count;
+  for (const auto& l : snap.listeners) {
+    if (l.protocol != Protocol::kTcp) continue;
+    PortGauges& g = gauges[ports.Label(l.port)];
+    g.tcp_listener = true;
+    g.accept_queue_length += l.accept_queue;
+    g.accept_queue_limit += l.accept_limit;
+    g.listen_drops += l.drops;
+  }
+  for (const auto& h : snap.half_open) gauges[ports.Label(h.port)].half_open += h.count;
+  for (const auto& c : kernel_counters) {
+    if (c.counters.closed_listener_drops)
+      gauges[c.port].listen_drops += c.counters.closed_listener_drops;
+  }
+  return gauges;
+}
+
+MetricFamily BuildListenDrops(const InventorySnapshot& snapshot, const PortFolding& ports,
+                              const std::vector<LabelledCounters>& kernel_counters) {
+  return BuildListenDropsFrom(FoldInventory(snapshot, ports, kernel_counters));
 }
 
 std::vector<MetricFamily> BuildInventoryFamilies(const InventorySnapshot& snapshot,
                                                  const PortFolding& ports) {
   if (!snapshot.ok) return {};
-  std::vector<MetricFamily> out;
-  out.push_back(BuildEstablished(snapshot, ports));
-  for (auto& f : BuildAcceptQueues(snapshot, ports)) out.push_back(std::move(f));
-  out.push_back(BuildHalfOpen(snapshot, ports));
-  out.push_back(BuildListenerInfo(snapshot));
-  return out;
+  return BuildFromGauges(snapshot, FoldInventory(snapshot, ports, {}));
 }
 
 CollectorResult CollectInventory(const InventorySnapshot& snapshot, const KernelSnapshot& kernel) {
   if (!snapshot.ok) return Failed("socket inventory: " + snapshot.error);
-  std::vector<MetricFamily> out = BuildInventoryFamilies(snapshot, kernel.ports);
-  out.push_back(BuildListenDrops(snapshot, kernel.ports, kernel.counters));
+  const PortGaugeMap gauges = FoldInventory(snapshot, kernel.ports, kernel.counters);
+  std::vector<MetricFamily> out = BuildFromGauges(snapshot, gauges);
+  out.push_back(BuildListenDropsFrom(gauges));
   return Succeeded(std::move(out));
 }
 

@@ -2,6 +2,8 @@
 
 #include <prometheus/metric_family.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "collectors/collect_all.h"
@@ -10,6 +12,21 @@
 #include "snapshot/kernel_snapshot.h"
 
 namespace se {
+
+// The socket tables of one snapshot folded per port label, as the inventory families (and the
+// live view) show them; listen drops include closed listeners' from the kernel counters.
+struct PortGauges {
+  uint64_t established[2] = {};  // by Direction
+  uint64_t accept_queue_length = 0;
+  uint64_t accept_queue_limit = 0;
+  uint64_t half_open = 0;
+  uint64_t listen_drops = 0;
+  bool tcp_listener = false;  // some TCP listener folds into this label
+};
+using PortGaugeMap = std::map<std::string, PortGauges, PortLabelLess>;
+
+PortGaugeMap FoldInventory(const InventorySnapshot& snapshot, const PortFolding& ports,
+                           const std::vector<LabelledCounters>& kernel_counters);
 
 // socket_tcp_listen_drops_total: live listeners' drop counters plus those of closed
 // listeners, which the BPF programs keep per port (kernel counters of the same read).

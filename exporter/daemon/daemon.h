@@ -19,6 +19,7 @@
 #include "findings/finding_log.h"
 #include "http/http_server.h"
 #include "inventory/netns_scope.h"
+#include "live/rate_history.h"
 #include "probes/event_reader.h"
 #include "probes/tcp_events_probe.h"
 
@@ -48,8 +49,11 @@ class Daemon : public HttpEndpoints {
   // Replaces how programs are attached (tests use it to make one probe fail).
   void set_attach_fn(AttachFn attach) { attach_ = std::move(attach); }
 
-  // HttpEndpoints: one scrape, and readiness.
+  // HttpEndpoints: one scrape, the JSON API (daemon/api.cc), and readiness.
   std::optional<std::string> Metrics() override;
+  std::optional<std::string> Ports() override;
+  std::optional<std::string> History() override;
+  std::optional<std::string> Findings() override;
   bool Ready() const override { return ready_.load(); }
 
  private:
@@ -75,6 +79,7 @@ class Daemon : public HttpEndpoints {
   std::unique_ptr<PolicyMonitor> policy_;
   std::unique_ptr<EventReader> events_;
   ReloadStatus reload_status_;
+  RateHistory history_;  // the live view's rates, recorded by the detector loop
   AttachFn attach_ = DefaultAttach();
   std::mutex scrape_mu_;  // one scrape at a time; held while the probes go away
   std::atomic<bool> ready_{false};

@@ -1,6 +1,7 @@
 // Daemon: the detector loop. On its own thread, every detector at its own cadence; a tick
 // reads what the due detectors need once, then runs them in kTickOrder. Kernel events reach
 // the scan and policy detectors between ticks, on the event reader's thread.
+#include <chrono>
 #include <ctime>
 
 #include "daemon/daemon.h"
@@ -14,6 +15,10 @@ uint64_t MonotonicNs() {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
   return static_cast<uint64_t>(now.tv_sec) * 1000000000ULL + static_cast<uint64_t>(now.tv_nsec);
+}
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -33,8 +38,9 @@ void Daemon::RunDetectorLoop() {
 void Daemon::DetectorTick(const DetectorSchedule::Due& due) {
   const bool flood = due[Detector::kSynFlood];
   const bool policy = due[Detector::kPolicy];
+  const bool history = due[Detector::kRateHistory];
   std::optional<KernelSnapshot> kernel;
-  if (flood) kernel = probe_->Snapshot();
+  if (flood || history) kernel = probe_->Snapshot();
   InventorySnapshot tables;
   const uint64_t tables_ns = MonotonicNs();  // just before the read
   if (flood || policy) {
@@ -49,6 +55,7 @@ void Daemon::DetectorTick(const DetectorSchedule::Due& due) {
   }
   if (due[Detector::kPortScan]) scans_->Tick(MonotonicNs());
   if (policy) policy_->Tick(tables, tables_ns);
+  if (history) history_.Record(UnixNow(), due.Elapsed(Detector::kRateHistory), kernel->counters);
 }
 
 void Daemon::OnKernelEvent(const se_event& event) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "live/rate_history.h"
+
 namespace se {
 
 DetectorSchedule::DetectorSchedule(const Config& config, Clock::time_point start) {
@@ -13,6 +15,8 @@ void DetectorSchedule::SetCadences(const Config& config) {
   cadence_[static_cast<int>(Detector::kSynFlood)] = config.syn_flood.tick;
   cadence_[static_cast<int>(Detector::kPortScan)] = config.port_scan.tick;
   cadence_[static_cast<int>(Detector::kPolicy)] = config.policy.tick;
+  cadence_[static_cast<int>(Detector::kRateHistory)] =
+      std::chrono::milliseconds(static_cast<int64_t>(RateHistory::kIntervalSeconds * 1000));
 }
 
 DetectorSchedule::Clock::time_point DetectorSchedule::NextDue() const {

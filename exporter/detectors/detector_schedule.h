@@ -6,15 +6,16 @@
 
 namespace se {
 
-// The detectors of the detector loop. One tick runs those that are due in this order: the
-// SYN flood detector, then port scans, then the listener policy.
-enum class Detector { kSynFlood, kPortScan, kPolicy };
+// What the detector loop runs. One tick runs those that are due in this order: the SYN flood
+// detector, then port scans, then the listener policy, then the live view's rate history.
+enum class Detector { kSynFlood, kPortScan, kPolicy, kRateHistory };
 inline constexpr Detector kTickOrder[] = {Detector::kSynFlood, Detector::kPortScan,
-                                          Detector::kPolicy};
-inline constexpr int kDetectorCount = 3;
+                                          Detector::kPolicy, Detector::kRateHistory};
+inline constexpr int kDetectorCount = 4;
 
 // When each detector runs: every detector at its own configured cadence (syn_flood.tick,
-// port_scan.tick, policy.tick), counted from the loop's start. Pure: time enters only as
+// port_scan.tick, policy.tick; the rate history every RateHistory::kIntervalSeconds), counted
+// from the loop's start. Pure: time enters only as
 // arguments, so it is testable without a clock. Not thread-safe; the loop owns it.
 class DetectorSchedule {
  public:
@@ -32,7 +33,7 @@ class DetectorSchedule {
   struct Due {
     bool due[kDetectorCount] = {};
     double elapsed_seconds[kDetectorCount] = {};
-    bool Any() const { return due[0] || due[1] || due[2]; }
+    bool Any() const { return due[0] || due[1] || due[2] || due[3]; }
     bool operator[](Detector d) const { return due[static_cast<int>(d)]; }
     double Elapsed(Detector d) const { return elapsed_seconds[static_cast<int>(d)]; }
   };

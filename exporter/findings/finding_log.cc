@@ -211,8 +211,16 @@ bool FindingLog::Record(const Finding& finding, steady_clock::time_point now) {
   const uint64_t dropped = std::exchange(bucket->suppressed, 0);
   log::Warn(finding.rule == "port_scan" ? "port scan" : "suspicious connection",
             FindingFields(finding, dropped));
-  if (fd_) WriteLine(FindingJson(finding, dropped, wall_clock_()) + "\n");
+  const system_clock::time_point when = wall_clock_();
+  if (fd_) WriteLine(FindingJson(finding, dropped, when) + "\n");
+  recent_.push_back({finding, when, dropped});
+  if (recent_.size() > kRecentFindings) recent_.pop_front();
   return true;
+}
+
+std::vector<LoggedFinding> FindingLog::Recent() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::vector<LoggedFinding>(recent_.rbegin(), recent_.rend());
 }
 
 bool FindingLog::TakeGlobalToken(steady_clock::time_point now) {

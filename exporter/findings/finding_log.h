@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <memory>
@@ -46,6 +47,13 @@ log::Fields FindingFields(const Finding& finding, uint64_t suppressed);
 std::string FindingJson(const Finding& finding, uint64_t suppressed,
                         std::chrono::system_clock::time_point time);
 
+// A finding as the log wrote it, for the live view.
+struct LoggedFinding {
+  Finding finding;
+  std::chrono::system_clock::time_point time;
+  uint64_t suppressed = 0;  // lines of its key suppressed just before it
+};
+
 // Writes findings to the process log (warn level) and optionally to an events file, with a
 // token bucket per (rule, source address) so one noisy source cannot flood either. The keys
 // remembered are bounded by max_keys (least recently used forgotten first), so memory is
@@ -73,6 +81,9 @@ class FindingLog {
   uint64_t suppressed() const { return suppressed_.load(std::memory_order_relaxed); }
   // Keys remembered now.
   size_t keys() const;
+  // The last kRecentFindings lines written (suppressed ones are not kept), newest first.
+  std::vector<LoggedFinding> Recent() const;
+  static constexpr size_t kRecentFindings = 100;
 
  private:
   // (rule, source address), or (rule, "address:port") of a finding without a source.
@@ -102,7 +113,8 @@ class FindingLog {
   EventLogConfig config_;
   BucketList buckets_;
   std::unordered_map<Key, BucketList::iterator, KeyHash> index_;
-  bool write_failing_ = false;  // the last file write failed (logged once per failure run)
+  std::deque<LoggedFinding> recent_;  // newest at the back, at most kRecentFindings
+  bool write_failing_ = false;        // the last file write failed (logged once per failure run)
   std::atomic<uint64_t> suppressed_{0};
   // Lines every key together may still write now (refilled at max_lines_per_second).
   double global_tokens_ = 0;

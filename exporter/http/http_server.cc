@@ -7,6 +7,7 @@
 
 #include "config/build_info.h"
 #include "config/listen_address.h"
+#include "http/assets.h"
 #include "logging/log.h"
 
 namespace se {
@@ -14,14 +15,27 @@ namespace {
 
 constexpr const char* kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
 
-int Reply(mg_connection* conn, int status, const char* type, const std::string& body) {
+constexpr const char* kJsonType = "application/json; charset=utf-8";
+constexpr const char* kNoStore = "no-store";
+constexpr const char* kCacheAssets = "public, max-age=86400";  // they change only with the binary
+
+int ReplyBytes(mg_connection* conn, int status, const char* type, const char* cache,
+               const void* body, size_t size) {
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-            "Cache-Control: no-store\r\n\r\n",
-            status, mg_get_response_code_text(conn, status), type, body.size());
+            "Cache-Control: %s\r\nX-Content-Type-Options: nosniff\r\n\r\n",
+            status, mg_get_response_code_text(conn, status), type, size, cache);
   const auto* req = mg_get_request_info(conn);
-  if (std::string(req->request_method) != "HEAD") mg_write(conn, body.data(), body.size());
+  if (std::string(req->request_method) != "HEAD") mg_write(conn, body, size);
   return status;
+}
+
+int Reply(mg_connection* conn, int status, const char* type, const std::string& body) {
+  return ReplyBytes(conn, status, type, kNoStore, body.data(), body.size());
+}
+
+int NotFound(mg_connection* conn) {
+  return Reply(conn, 404, "text/plain; charset=utf-8", "Not found\n");
 }
 
 // civetweb's own messages (e.g. why a bind failed) go to the debug log.
@@ -60,6 +74,8 @@ bool HttpServer::Start(const std::string& listen_address, const std::string& tel
   port_ = n > 0 ? static_cast<uint16_t>(sp[0].port) : addr.port;
   mg_set_request_handler(ctx_, (telemetry_path_ + "$").c_str(), HandleMetrics, this);
   mg_set_request_handler(ctx_, "/$", HandleLanding, this);
+  mg_set_request_handler(ctx_, "/assets/", HandleAsset, this);
+  mg_set_request_handler(ctx_, "/api/", HandleApi, this);
   mg_set_request_handler(ctx_, "/-/healthy$", HandleHealthy, this);
   mg_set_request_handler(ctx_, "/-/ready$", HandleReady, this);
   log::Info("listening", {{"address", listen_address}, {"port", std::to_string(port_)}});
@@ -80,6 +96,15 @@ int HttpServer::HandleMetrics(mg_connection* conn, void* self) {
 
 int HttpServer::HandleLanding(mg_connection* conn, void* self) {
   auto* s = static_cast<HttpServer*>(self);
+  if (const Asset* page = FindAsset("index.html")) {
+    // The page links the metrics at --web.telemetry-path, which only the server knows.
+    std::string html(reinterpret_cast<const char*>(page->data), page->size);
+    const std::string placeholder = "@TELEMETRY_PATH@";
+    for (size_t at; (at = html.find(placeholder)) != std::string::npos;)
+      html.replace(at, placeholder.size(), s->telemetry_path_);
+    return Reply(conn, 200, page->content_type, html);
+  }
+  // A build without the live view's page still links what it serves.
   const std::string& m = s->telemetry_path_;
   const std::string body =
       "<!DOCTYPE html><html><head><title>socket_exporter</title></head><body>"
@@ -90,6 +115,30 @@ int HttpServer::HandleLanding(mg_connection* conn, void* self) {
       "<li><a href=\"./-/ready\">Readiness</a></li></ul><p>Version " +
       std::string(build::Version()) + " (revision " + build::Revision() + ")</p></body></html>\n";
   return Reply(conn, 200, "text/html; charset=utf-8", body);
+}
+
+int HttpServer::HandleAsset(mg_connection* conn, void*) {
+  const std::string uri = mg_get_request_info(conn)->local_uri;
+  const Asset* a = FindAsset(uri.substr(std::string("/assets/").size()));
+  if (!a) return NotFound(conn);
+  return ReplyBytes(conn, 200, a->content_type, kCacheAssets, a->data, a->size);
+}
+
+int HttpServer::HandleApi(mg_connection* conn, void* self) {
+  auto* s = static_cast<HttpServer*>(self);
+  const std::string uri = mg_get_request_info(conn)->local_uri;
+  std::optional<std::string> body;
+  if (uri == "/api/v1/ports") {
+    body = s->endpoints_->Ports();
+  } else if (uri == "/api/v1/history") {
+    body = s->endpoints_->History();
+  } else if (uri == "/api/v1/findings") {
+    body = s->endpoints_->Findings();
+  } else {
+    return Reply(conn, 404, kJsonType, "{\"error\":\"not found\"}\n");
+  }
+  if (!body) return Reply(conn, 503, kJsonType, "{\"error\":\"shutting down\"}\n");
+  return Reply(conn, 200, kJsonType, *body);
 }
 
 int HttpServer::HandleHealthy(mg_connection* conn, void*) {

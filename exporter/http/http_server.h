@@ -16,11 +16,17 @@ class HttpEndpoints {
   virtual ~HttpEndpoints() = default;
   // The Prometheus text exposition of one scrape; nullopt while shutting down (503).
   virtual std::optional<std::string> Metrics() = 0;
+  // The JSON bodies of /api/v1/ports, /history and /findings (docs/api.md); nullopt while
+  // shutting down (503).
+  virtual std::optional<std::string> Ports() = 0;
+  virtual std::optional<std::string> History() = 0;
+  virtual std::optional<std::string> Findings() = 0;
   // /-/ready answers 200 once true.
   virtual bool Ready() const = 0;
 };
 
-// civetweb serving /metrics, the landing page, /-/healthy and /-/ready.
+// civetweb serving /metrics, the live page with its assets and JSON API, /-/healthy and
+// /-/ready.
 class HttpServer {
  public:
   HttpServer() = default;
@@ -37,6 +43,8 @@ class HttpServer {
  private:
   static int HandleMetrics(mg_connection* conn, void* self);
   static int HandleLanding(mg_connection* conn, void* self);
+  static int HandleAsset(mg_connection* conn, void* self);
+  static int HandleApi(mg_connection* conn, void* self);
   static int HandleHealthy(mg_connection* conn, void* self);
   static int HandleReady(mg_connection* conn, void* self);
 

@@ -69,6 +69,11 @@ void ParseResponse(const std::string& raw, HttpResponse* response) {
 
 HttpResponse Scrape(uint16_t port, const std::string& path, const std::string& host,
                     std::chrono::milliseconds timeout) {
+  return Request(port, "GET", path, host, timeout);
+}
+
+HttpResponse Request(uint16_t port, const std::string& method, const std::string& path,
+                     const std::string& host, std::chrono::milliseconds timeout) {
   HttpResponse response;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   ConnectResult conn = ConnectTcp(Endpoint{host, port}, timeout);
@@ -77,7 +82,7 @@ HttpResponse Scrape(uint16_t port, const std::string& path, const std::string& h
         "connect " + host + ":" + std::to_string(port) + ": " + std::strerror(conn.error);
     return response;
   }
-  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n";
+  const std::string request = method + " " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n";
   if (!WriteAll(conn.fd.get(), request)) {
     response.error = "write failed";
     return response;

@@ -18,6 +18,10 @@ struct HttpResponse {
 // GET http://host:port/path; the socket is created in the calling thread's network namespace.
 HttpResponse Scrape(uint16_t port, const std::string& path, const std::string& host = "127.0.0.1",
                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// The same with any method (HEAD, ...).
+HttpResponse Request(uint16_t port, const std::string& method, const std::string& path,
+                     const std::string& host = "127.0.0.1",
+                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace se::test
 
