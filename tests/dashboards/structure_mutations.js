@@ -1,0 +1,131 @@
+'use strict';
+// Broken copies for structure_check.js: each mutates the dashboards (by uid) so that exactly one
+// rule is broken, and names the error the check must report.
+const OVERVIEW = 'socket-exporter-overview';
+const ATTACKS = 'socket-exporter-attacks';
+const DETAIL = 'socket-exporter-port-detail';
+
+const panel = (d, type) => d.panels.find((p) => p.type === (type || 'timeseries'));
+const firstTarget = (d, type) => panel(d, type).targets[0];
+const variable = (d, name) => d.templating.list.find((v) => v.name === name);
+
+const cases = [
+  {
+    name: 'a hard-coded data source uid on a panel',
+    mutate: (d) => { panel(d[OVERVIEW]).datasource = { type: 'prometheus', uid: 'P1809F7CD0C75ACF3' }; },
+    expect: /datasource is \{"type":"prometheus","uid":"P1809F7CD0C75ACF3"\}/,
+  },
+  {
+    name: 'a hard-coded data source uid on a target',
+    mutate: (d) => { firstTarget(d[ATTACKS]).datasource = { uid: 'prometheus' }; },
+    expect: /targets\[0\]\.datasource is \{"uid":"prometheus"\}/,
+  },
+  {
+    name: 'the built-in Grafana annotation data source',
+    mutate: (d) => {
+      d[OVERVIEW].annotations.list.push({ builtIn: 1, datasource: { type: 'grafana', uid: '-- Grafana --' },
+        enable: true, hide: true, iconColor: 'rgba(0, 211, 255, 1)', name: 'Annotations & Alerts', type: 'dashboard' });
+    },
+    expect: /annotations\.list\[0\]\.datasource is/,
+  },
+  {
+    name: 'an expression without $instance',
+    mutate: (d) => { const t = firstTarget(d[OVERVIEW]); t.expr = t.expr.replace(', instance=~"$instance"', ''); },
+    expect: /lacks job=~"\$job" and instance=~"\$instance"/,
+  },
+  {
+    name: 'a metric without any matcher',
+    mutate: (d) => { firstTarget(d[ATTACKS]).expr = 'sum(socket_port_scan_sources)'; },
+    expect: /socket_port_scan_sources without \{job=~"\$job", instance=~"\$instance"\}/,
+  },
+  {
+    name: 'a port metric not filtered on $port',
+    mutate: (d) => { const t = firstTarget(d[DETAIL]); t.expr = t.expr.replace(', port="$port"', ''); },
+    expect: /port-detail\.json: .*has a port label but does not filter on \$port/,
+  },
+  {
+    name: 'one selector over several metrics',
+    mutate: (d) => {
+      panel(d[OVERVIEW], 'bargauge').targets[0].expr = 'topk(10, sum by (port) (rate({__name__=~"socket_tcp_(connects|accepts)_total", ' +
+        'job=~"$job", instance=~"$instance", port=~"$port"}[$__rate_interval])))';
+    },
+    expect: /selects socket_tcp_connects_total, socket_tcp_accepts_total: functions drop the metric name/,
+  },
+  {
+    name: 'rate over [5m]',
+    mutate: (d) => { const t = firstTarget(d[OVERVIEW]); t.expr = t.expr.replace('[$__rate_interval]', '[5m]'); },
+    expect: /range \[5m\] instead of \[\$__rate_interval\]/,
+  },
+  {
+    name: 'a panel without a unit',
+    mutate: (d) => { delete panel(d[ATTACKS], 'stat').fieldConfig.defaults.unit; },
+    expect: /unit undefined is not one of/,
+  },
+  {
+    name: 'time range now-6h',
+    mutate: (d) => { d[DETAIL].time.from = 'now-6h'; },
+    expect: /port-detail\.json: time must be now-1h to now/,
+  },
+  {
+    name: 'refresh 1m',
+    mutate: (d) => { d[ATTACKS].refresh = '1m'; },
+    expect: /attacks\.json: refresh must be 30s/,
+  },
+  {
+    name: 'no port variable',
+    mutate: (d) => { d[OVERVIEW].templating.list = d[OVERVIEW].templating.list.filter((v) => v.name !== 'port'); },
+    expect: /overview\.json: variable port is missing/,
+  },
+  {
+    name: 'a multi-value port on the port detail dashboard',
+    mutate: (d) => { variable(d[DETAIL], 'port').multi = true; },
+    expect: /variable port must take exactly one port/,
+  },
+  {
+    name: 'an instance variable not filtered on $job',
+    mutate: (d) => { variable(d[ATTACKS], 'instance').query = 'label_values(socket_exporter_build_info, instance)'; },
+    expect: /variable instance must be/,
+  },
+  {
+    name: 'two dashboards with one uid',
+    mutate: (d) => { d[ATTACKS].uid = OVERVIEW; },
+    expect: /uid socket-exporter-overview is also the uid of overview\.json/,
+  },
+  {
+    name: 'a metric that docs/metrics.md does not name',
+    mutate: (d) => { const t = firstTarget(d[OVERVIEW]); t.expr = t.expr.replace('socket_tcp_connects_total', 'socket_tcp_conects_total'); },
+    expect: /socket_tcp_conects_total is not in docs\/metrics\.md/,
+  },
+  {
+    name: 'a label the metric does not have',
+    mutate: (d) => { const t = firstTarget(d[OVERVIEW]); t.expr = t.expr.replace('port=~"$port"', 'port=~"$port", reason="refused"'); },
+    expect: /socket_tcp_connects_total has no label reason/,
+  },
+  {
+    name: 'grouping by an unknown label',
+    mutate: (d) => { const t = firstTarget(d[ATTACKS]); t.expr = `sum by (prot) (${t.expr})`; },
+    expect: /label prot is not a label of the metrics/,
+  },
+  {
+    name: 'a legend naming an unknown label',
+    mutate: (d) => { firstTarget(d[DETAIL]).legendFormat = '{{prot}}'; },
+    expect: /legendFormat \{\{prot\}\} is not a label/,
+  },
+  {
+    name: 'a PromQL syntax error',
+    mutate: (d) => { const t = firstTarget(d[OVERVIEW]); t.expr = t.expr.replace(/\)$/, ''); },
+    expect: /promtool: .*(unclosed|parse error|unexpected)/i,
+  },
+  {
+    name: 'overlapping panels',
+    mutate: (d) => { const [a, b] = d[OVERVIEW].panels.filter((p) => p.type === 'timeseries'); b.gridPos = { ...a.gridPos }; },
+    expect: /gridPos overlaps panel/,
+  },
+  {
+    name: 'the SYN flood state timeline removed',
+    mutate: (d) => { d[ATTACKS].panels = d[ATTACKS].panels.filter((p) => p.type !== 'state-timeline'); },
+    expect: /attacks\.json: no state-timeline panel shows socket_syn_flood_active/,
+  },
+];
+
+module.exports = { cases };
