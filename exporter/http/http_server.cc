@@ -5,7 +5,6 @@
 #include <mutex>
 #include <string>
 
-#include "config/build_info.h"
 #include "config/listen_address.h"
 #include "http/assets.h"
 #include "logging/log.h"
@@ -32,6 +31,33 @@ int ReplyBytes(mg_connection* conn, int status, const char* type, const char* ca
 
 int Reply(mg_connection* conn, int status, const char* type, const std::string& body) {
   return ReplyBytes(conn, status, type, kNoStore, body.data(), body.size());
+}
+
+// For text inside an HTML attribute or element.
+std::string HtmlEscape(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 int NotFound(mg_connection* conn) {
@@ -96,25 +122,15 @@ int HttpServer::HandleMetrics(mg_connection* conn, void* self) {
 
 int HttpServer::HandleLanding(mg_connection* conn, void* self) {
   auto* s = static_cast<HttpServer*>(self);
-  if (const Asset* page = FindAsset("index.html")) {
-    // The page links the metrics at --web.telemetry-path, which only the server knows.
-    std::string html(reinterpret_cast<const char*>(page->data), page->size);
-    const std::string placeholder = "@TELEMETRY_PATH@";
-    for (size_t at; (at = html.find(placeholder)) != std::string::npos;)
-      html.replace(at, placeholder.size(), s->telemetry_path_);
-    return Reply(conn, 200, page->content_type, html);
-  }
-  // A build without the live view's page still links what it serves.
-  const std::string& m = s->telemetry_path_;
-  const std::string body =
-      "<!DOCTYPE html><html><head><title>socket_exporter</title></head><body>"
-      "<h1>socket_exporter</h1><p>Per-port TCP connection statistics from eBPF.</p><ul>"
-      "<li><a href=\"." +
-      m +
-      "\">Metrics</a></li><li><a href=\"./-/healthy\">Health</a></li>"
-      "<li><a href=\"./-/ready\">Readiness</a></li></ul><p>Version " +
-      std::string(build::Version()) + " (revision " + build::Revision() + ")</p></body></html>\n";
-  return Reply(conn, 200, "text/html; charset=utf-8", body);
+  const Asset* page = FindAsset("index.html");
+  if (!page) return NotFound(conn);
+  // The page links the metrics at --web.telemetry-path, which only the server knows.
+  std::string html(reinterpret_cast<const char*>(page->data), page->size);
+  const std::string placeholder = "@TELEMETRY_PATH@";
+  const std::string path = HtmlEscape(s->telemetry_path_);
+  for (size_t at; (at = html.find(placeholder)) != std::string::npos;)
+    html.replace(at, placeholder.size(), path);
+  return Reply(conn, 200, page->content_type, html);
 }
 
 int HttpServer::HandleAsset(mg_connection* conn, void*) {
