@@ -169,7 +169,9 @@ TEST_F(ExporterApiTest, FindingsAreNewestFirstAndAtMostOneHundred) {
   ASSERT_EQ(findings.size(), 100u);
   for (size_t i = 0; i < findings.size(); ++i) {
     EXPECT_EQ(findings[i]["rule"], "unexpected_listener");
-    if (i > 0) EXPECT_GE(findings[i - 1]["time"], findings[i]["time"]) << i;
+    if (i > 0) {
+      EXPECT_GE(findings[i - 1]["time"], findings[i]["time"]) << i;
+    }
   }
   // The newest finding is one of the last listeners opened.
   const uint16_t newest = findings[0]["dst_port"];
