@@ -61,7 +61,7 @@ std::string JoinKeys(const std::vector<std::string>& keys) {
 // Checks a map's key is a scalar, known and not repeated; returns an error or "".
 std::string CheckKey(const YAML::Node& key, const std::string& where,
                      const std::vector<std::string>& valid, std::set<std::string>* seen) {
-  const std::string name = key.IsScalar() ? "\"" + key.Scalar() + "\"" : Describe(key);
+  const std::string name = key.IsScalar() ? "\"" + OneLine(key.Scalar()) + "\"" : Describe(key);
   bool known = false;
   for (const auto& v : valid) known = known || (key.IsScalar() && v == key.Scalar());
   if (!known) {
@@ -77,20 +77,25 @@ bool IsQuoted(const YAML::Node& node) {
   return node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
 }
 
+std::string OneLine(const std::string& text) {
+  std::string line;
+  for (char c : text) {
+    if (c == '\n') {
+      line += "\\n";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      line += ' ';
+    } else {
+      line += c;
+    }
+  }
+  return line;
+}
+
 std::string Describe(const YAML::Node& node) {
   if (node.IsNull()) return "an empty value";
   if (node.IsSequence()) return "a list";
   if (node.IsMap()) return "a map";
-  std::string text;
-  for (char c : node.Scalar()) {
-    if (c == '\n') {
-      text += "\\n";
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      text += ' ';
-    } else {
-      text += c;
-    }
-  }
+  std::string text = OneLine(node.Scalar());
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   return IsQuoted(node) ? "\"" + text + "\"" : text;
 }

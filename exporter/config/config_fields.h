@@ -20,6 +20,10 @@ namespace config_internal {
 // Renders a node for an error message, kept on one line and short; quoted if quoted in YAML.
 std::string Describe(const YAML::Node& node);
 
+// Text from the file (or yaml-cpp's messages quoting it) kept on one line for an error:
+// newlines become "\n", other control characters spaces.
+std::string OneLine(const std::string& text);
+
 bool IsQuoted(const YAML::Node& node);
 
 // Accepted values of one numeric key.

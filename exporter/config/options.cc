@@ -20,13 +20,15 @@ struct FlagSpec {
   Setter set;
 };
 
+// Digits only: strtoul alone would take " 5" and "+5" (and "-1" as a huge number).
 bool SetUint(const std::string& flag, const std::string& v, uint32_t lo, uint32_t hi, uint32_t* out,
              std::string* error) {
-  char* end = nullptr;
-  const unsigned long n = std::strtoul(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || v[0] == '-' || n < lo || n > hi) {
+  const bool digits =
+      !v.empty() && v.size() <= 10 && v.find_first_not_of("0123456789") == std::string::npos;
+  const uint64_t n = digits ? std::stoull(v) : 0;
+  if (!digits || n < lo || n > hi) {
     *error = "--" + flag + "=" + v + ": expected a whole number from " + std::to_string(lo) +
-             " to " + std::to_string(hi);
+             " to " + std::to_string(hi) + ", digits only";
     return false;
   }
   *out = static_cast<uint32_t>(n);
@@ -97,8 +99,9 @@ const std::vector<FlagSpec>& Specs() {
        "Network namespaces in scope: self (the exporter's own), all, or a namespace path such as "
        "/proc/PID/ns/net or /run/netns/NAME.",
        "self", false, SetNetns},
-      {"ports.track", "Ports that always get their own label value, e.g. 22,80,8000-8100.", "",
-       false,
+      {"ports.track",
+       "Ports that always get their own label value, e.g. 22,80,8000-8100; at most --ports.max.",
+       "", false,
        [](const std::string& v, Options* o, std::string* e) {
          return ParsePortList(v, &o->track_ports, e);
        }},
@@ -140,15 +143,16 @@ const std::vector<FlagSpec>& Specs() {
          return true;
        }},
       {"events.file",
-       "Also append each finding (port scan, policy) as a JSON line to this file; \"\" = off.", "",
-       false,
+       "Also append each finding (port scan, policy) as a JSON line to this regular file (not a "
+       "symlink, not writable by group or others); reopened on SIGHUP; \"\" = off.",
+       "", false,
        [](const std::string& v, Options* o, std::string*) {
          o->events_file = v;
          return true;
        }},
       {"config.file",
-       "YAML file with detector thresholds and connection policy (see docs/configuration.md); "
-       "re-read on SIGHUP.",
+       "YAML file with detector thresholds and connection policy (see docs/configuration.md), one "
+       "document of at most 1 MiB; re-read on SIGHUP.",
        "", false,
        [](const std::string& v, Options* o, std::string* e) {
          if (v.empty()) {
@@ -180,8 +184,10 @@ const FlagSpec* Find(const std::string& name) {
   return nullptr;
 }
 
-// Applies one "--name[=value]" argument; may consume the next argument as its value.
-bool ApplyFlag(const std::vector<std::string>& args, size_t* i, Options* o, std::string* error) {
+// Applies one "--name[=value]" argument; may consume the next argument as its value, and
+// remembers the last --ports.track value for CheckTrackedFit.
+bool ApplyFlag(const std::vector<std::string>& args, size_t* i, Options* o, std::string* track,
+               std::string* error) {
   std::string arg = args[*i].substr(2), value;
   const auto eq = arg.find('=');
   const bool has_value = eq != std::string::npos;
@@ -205,13 +211,26 @@ bool ApplyFlag(const std::vector<std::string>& args, size_t* i, Options* o, std:
     }
     value = args[++*i];
   }
+  if (arg == "ports.track") *track = value;
   return spec->set(value, o, error);
+}
+
+// Tracked ports beyond --ports.max would fold into "other" silently; flags are read in any
+// order, so this runs after all of them.
+bool CheckTrackedFit(const Options& o, const std::string& track, std::string* error) {
+  if (o.track_ports.size() <= o.ports_max) return true;
+  *error = "--ports.track=" + track + ": " + std::to_string(o.track_ports.size()) +
+           " ports but --ports.max=" + std::to_string(o.ports_max) +
+           "; raise --ports.max (at most " + std::to_string(kMaxPortsMax) +
+           ") or track fewer ports";
+  return false;
 }
 
 }  // namespace
 
 ParseResult ParseFlags(const std::vector<std::string>& args) {
   ParseResult r;
+  std::string track;  // the --ports.track value as given, for the error message
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -219,13 +238,13 @@ ParseResult ParseFlags(const std::vector<std::string>& args) {
     } else if (a == "--version") {
       r.options.show_version = true;
     } else if (a.rfind("--", 0) == 0 && a.size() > 2) {
-      if (!ApplyFlag(args, &i, &r.options, &r.error)) return r;
+      if (!ApplyFlag(args, &i, &r.options, &track, &r.error)) return r;
     } else {
       r.error = "unexpected argument \"" + a + "\": flags start with --, see --help";
       return r;
     }
   }
-  r.ok = true;
+  r.ok = CheckTrackedFit(r.options, track, &r.error);
   return r;
 }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
 
 namespace se {
 namespace {
@@ -30,21 +29,29 @@ bool ParseToken(const std::string& token, std::vector<uint16_t>* ports) {
   return true;
 }
 
+// Spaces around an item ("22, 80") are allowed; inside one ("8 0", "80 - 81") they are not.
+std::string Trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
 }  // namespace
 
 bool ParsePortList(const std::string& text, std::vector<uint16_t>* ports, std::string* error) {
   std::vector<uint16_t> out;
-  std::stringstream in(text);
-  std::string token;
-  while (std::getline(in, token, ',')) {
-    token.erase(std::remove_if(token.begin(), token.end(), ::isspace), token.end());
-    if (token.empty() && text.find_first_not_of(" ,") == std::string::npos) continue;
+  // "" tracks nothing; otherwise every comma separates two items, so "80," and ",," are errors.
+  for (size_t at = 0; !text.empty() && at <= text.size();) {
+    size_t end = text.find(',', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string token = Trim(text.substr(at, end - at));
     if (!ParseToken(token, &out)) {
-      *error =
-          "--ports.track: bad token \"" + token +
-          "\": use ports 1-65535 and ranges LOW-HIGH separated by commas, e.g. 22,80,8000-8100";
+      *error = "--ports.track: bad token \"" + token + "\"" +
+               (token.empty() ? " (an empty item)" : "") +
+               ": use ports 1-65535 and ranges LOW-HIGH separated by commas, e.g. 22,80,8000-8100";
       return false;
     }
+    at = end + 1;
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

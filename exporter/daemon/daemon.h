@@ -43,7 +43,8 @@ class Daemon : public HttpEndpoints {
   // Serves until SIGTERM or SIGINT; SIGHUP re-reads --config.file. The caller has blocked
   // these signals in every thread.
   void ServeUntilShutdown();
-  // Re-reads --config.file; a bad file is logged and the running config stays in force.
+  // Re-reads --config.file (a bad file is logged and the running config stays in force) and
+  // reopens --events.file.
   bool Reload();
   uint16_t http_port() const { return http_.port(); }
   // Replaces how programs are attached (tests use it to make one probe fail).

@@ -1,10 +1,12 @@
-// Daemon: configuration reloads on SIGHUP.
+// Daemon: SIGHUP reopens --events.file and reloads --config.file.
 #include "daemon/daemon.h"
 #include "logging/log.h"
 
 namespace se {
 
 bool Daemon::Reload() {
+  // Log rotation renames the events file and sends SIGHUP: write to the path anew.
+  if (findings_) findings_->Reopen();
   if (options_.config_file.empty()) {
     log::Info("SIGHUP: no --config.file to reload");
     return true;

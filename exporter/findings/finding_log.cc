@@ -1,6 +1,9 @@
 #include "findings/finding_log.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -95,6 +98,68 @@ EventLogConfig Clamp(EventLogConfig config) {
   return config;
 }
 
+// Filesystems whose files look regular to stat but are kernel interfaces, not storage.
+bool IsPseudoFilesystem(int fd) {
+  struct statfs fs {};
+  if (fstatfs(fd, &fs) != 0) return false;
+  switch (static_cast<unsigned long>(fs.f_type)) {
+    case PROC_SUPER_MAGIC:
+    case SYSFS_MAGIC:
+    case DEBUGFS_MAGIC:
+    case TRACEFS_MAGIC:
+    case SECURITYFS_MAGIC:
+    case CGROUP_SUPER_MAGIC:
+    case CGROUP2_SUPER_MAGIC:
+    case BPF_FS_MAGIC:
+      return true;
+  }
+  return false;
+}
+
+// Why an open events file must not be written, or "" if it may.
+std::string EventsFileProblem(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return std::strerror(errno);
+  if (!S_ISREG(st.st_mode) || IsPseudoFilesystem(fd)) return "not a regular file";
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return std::string("writable by group or others (mode ") + mode +
+           "); remove their write permission with chmod go-w";
+  }
+  return "";
+}
+
+// Opens (creating if needed) the events file for appending: the path itself, never a symlink
+// to something else, and only a regular file nobody else may write.
+UniqueFd OpenEventsFile(const std::string& path, std::string* error) {
+  const std::string prefix = "--events.file=" + path + ": ";
+  // O_NONBLOCK only so that opening a FIFO without a reader fails instead of hanging.
+  UniqueFd fd(open(path.c_str(),
+                   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW, 0600));
+  if (!fd) {
+    struct stat st {};
+    const int saved = errno;
+    if (saved == ELOOP && lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      *error = prefix + "is a symbolic link; give the path of the file itself";
+    } else {
+      *error = prefix + std::strerror(saved);
+    }
+    return UniqueFd();
+  }
+  const std::string problem = EventsFileProblem(fd.get());
+  if (!problem.empty()) {
+    *error = prefix + problem;
+    return UniqueFd();
+  }
+  const int flags = fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) < 0) {
+    *error = prefix + std::strerror(errno);
+    return UniqueFd();
+  }
+  return fd;
+}
+
 }  // namespace
 
 std::string JsonEscape(const std::string& text) {
@@ -163,32 +228,37 @@ std::unique_ptr<FindingLog> FindingLog::Open(const EventLogConfig& config,
                                              WallClock wall_clock) {
   UniqueFd fd;
   if (!events_file.empty()) {
-    // O_NONBLOCK only so that opening a FIFO without a reader fails instead of hanging.
-    fd.reset(
-        open(events_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0640));
-    if (fd) {
-      const int flags = fcntl(fd.get(), F_GETFL);
-      if (flags < 0 || fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) < 0) {
-        const int saved = errno;
-        fd.reset();
-        errno = saved;
-      }
-    }
-    if (!fd) {
-      if (error) *error = "--events.file=" + events_file + ": " + std::strerror(errno);
-      return nullptr;
-    }
+    fd = OpenEventsFile(events_file, error);
+    if (!fd) return nullptr;
   }
   if (!wall_clock) wall_clock = [] { return system_clock::now(); };
   return std::unique_ptr<FindingLog>(
       new FindingLog(config, std::move(fd), events_file, std::move(wall_clock)));
 }
 
+bool FindingLog::Reopen() {
+  if (path_.empty()) return true;
+  std::string error;
+  UniqueFd fresh = OpenEventsFile(path_, &error);
+  if (!fresh) {
+    log::Error("cannot reopen the events file; still writing to the one open before",
+               {{"path", path_}, {"error", error}});
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::swap(fd_, fresh);
+    write_failing_ = false;
+  }
+  log::Info("events file reopened", {{"path", path_}});
+  return true;  // the old descriptor closes here, outside the lock
+}
+
 FindingLog::FindingLog(const EventLogConfig& config, UniqueFd fd, std::string path,
                        WallClock wall_clock)
-    : fd_(std::move(fd)),
-      path_(std::move(path)),
+    : path_(std::move(path)),
       wall_clock_(std::move(wall_clock)),
+      fd_(std::move(fd)),
       config_(Clamp(config)) {}
 
 FindingLog::~FindingLog() = default;

@@ -63,7 +63,8 @@ class FindingLog {
   using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
   // events_file "" = log lines only; otherwise each finding is also appended to the file as
-  // one JSON line (O_APPEND, created with mode 0640). On failure returns null and a one-line
+  // one JSON line (O_APPEND, created with mode 0600). The path must name a regular file, not a
+  // symlink, that group and others cannot write. On failure returns null and a one-line
   // *error naming the path and the cause. wall_clock stamps the file lines (default: now).
   static std::unique_ptr<FindingLog> Open(const EventLogConfig& config,
                                           const std::string& events_file, std::string* error,
@@ -75,6 +76,9 @@ class FindingLog {
   // Writes the finding unless its (rule, source_address) key is out of tokens; returns
   // whether it was written. The first line after suppressed ones carries suppressed=N.
   bool Record(const Finding& finding, std::chrono::steady_clock::time_point now);
+  // Opens the events file's path again and writes there from now on (log rotation by rename);
+  // on failure logs why and keeps writing to the file open before. True without a file.
+  bool Reopen();
   // New limits from the next Record on; shrinking max_keys forgets keys at once.
   void Reconfigure(const EventLogConfig& config);
   // Lines suppressed since creation.
@@ -106,10 +110,10 @@ class FindingLog {
   void EvictOldest();
   void WriteLine(const std::string& line);
 
-  const UniqueFd fd_;  // invalid: no events file
   const std::string path_;
   const WallClock wall_clock_;
   mutable std::mutex mu_;  // guards everything below
+  UniqueFd fd_;            // invalid: no events file; swapped by Reopen
   EventLogConfig config_;
   BucketList buckets_;
   std::unordered_map<Key, BucketList::iterator, KeyHash> index_;

@@ -23,7 +23,10 @@ ParseStatus Fail(const std::string& error) {
   return s;
 }
 
-std::string ErrnoText(int err) { return err > 0 ? std::strerror(err) : "unknown error"; }
+// Takes the negated status widened to 64 bits: negating an int32 of INT32_MIN overflows.
+std::string ErrnoText(int64_t err) {
+  return err > 0 && err <= INT32_MAX ? std::strerror(static_cast<int>(err)) : "unknown error";
+}
 
 SocketRecord ToRecord(const inet_diag_msg& m, Protocol proto) {
   SocketRecord r;
@@ -70,7 +73,7 @@ ParseStatus ParseMessage(const nlmsghdr& h, const uint8_t* payload, size_t paylo
     // The DONE payload carries the dump's final status (the kernel's dump_done_errno).
     int32_t status = 0;
     if (payload_len >= sizeof(status)) std::memcpy(&status, payload, sizeof(status));
-    if (status < 0) return Fail("sock_diag dump failed: " + ErrnoText(-status));
+    if (status < 0) return Fail("sock_diag dump failed: " + ErrnoText(-int64_t{status}));
     s.done = true;
     return s;
   }
@@ -79,7 +82,7 @@ ParseStatus ParseMessage(const nlmsghdr& h, const uint8_t* payload, size_t paylo
     if (payload_len < sizeof(err)) return Fail("sock_diag: truncated NLMSG_ERROR message");
     std::memcpy(&err, payload, sizeof(err));
     if (err == 0) return s;  // an acknowledgement, not an error
-    return Fail("sock_diag dump failed: " + ErrnoText(-err));
+    return Fail("sock_diag dump failed: " + ErrnoText(-int64_t{err}));
   }
   if (h.nlmsg_type == NLMSG_OVERRUN) return Fail("sock_diag: netlink overrun, data lost");
   if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY) return s;  // NLMSG_NOOP and unknown types

@@ -42,6 +42,33 @@ std::string Cgroup2Root() {
   return "";
 }
 
+namespace {
+
+// Why a program did not attach, and the fix where it is known.
+std::string AttachFailure(bpf_program* prog, int err) {
+  const std::string why = std::strerror(err);
+  const bpf_prog_type type = bpf_program__type(prog);
+  if (type == BPF_PROG_TYPE_CGROUP_SKB && err == ENOENT && Cgroup2Root().empty()) {
+    return "no cgroup v2 mount in /proc/self/mounts (under `ip netns exec`, mount it with "
+           "`mount -t cgroup2 none /sys/fs/cgroup`, or run the exporter with nsenter)";
+  }
+  if (err != EPERM && err != EACCES) return why;
+  if (type == BPF_PROG_TYPE_CGROUP_SKB)
+    return why + ": attaching a cgroup_skb program needs CAP_NET_ADMIN; run as root or grant it";
+  if (type == BPF_PROG_TYPE_TRACING)
+    return why +
+           ": attaching a tracing program needs CAP_BPF and CAP_PERFMON; run as root or "
+           "grant them";
+  return why;
+}
+
+// What serving without a probe loses, for the warning.
+const char* WithoutProbe(const std::string& probe) {
+  return probe == "syn_ingress" ? "; SYN counting is off" : "";
+}
+
+}  // namespace
+
 AttachFn DefaultAttach() {
   return [](bpf_program* prog, const std::string&) -> bpf_link* {
     if (bpf_program__type(prog) != BPF_PROG_TYPE_CGROUP_SKB) return bpf_program__attach(prog);
@@ -136,14 +163,15 @@ bool TcpEventsProbe::Attach(bool strict, const AttachFn& attach, std::string* er
       return;
     }
     *link = nullptr;
-    const std::string why = std::strerror(errno ? errno : EINVAL);
+    const std::string why = AttachFailure(prog, errno ? errno : EINVAL);
     if (strict) {
       *error = std::string("probe ") + probe + " failed to attach: " + why +
                " (drop --probes.strict to serve without it)";
       ok = false;
       return;
     }
-    log::Warn("probe failed to attach, serving without it", {{"probe", probe}, {"err", why}});
+    log::Warn("probe failed to attach, serving without it",
+              {{"probe", probe}, {"err", why + WithoutProbe(probe)}});
   });
   return ok;
 }

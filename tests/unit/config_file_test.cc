@@ -418,5 +418,74 @@ TEST(ConfigFileLoadErrorTest, ReportsMissingFileAndDirectory) {
   EXPECT_EQ(error, "/tmp: Is a directory");
 }
 
+// Found by tests/fuzz: a quoted key, and yaml-cpp's message naming a bad escape, carried the
+// file's control characters into the error and broke the log line.
+TEST(ConfigFileTest, ErrorsQuotingControlCharactersStayOnOneLine) {
+  struct Case {
+    std::string text;
+    std::string error_part;
+  };
+  const std::vector<Case> cases = {
+      {"\"syn\\nflood\": {}\n", "unknown key \"syn\\nflood\" in the top level"},
+      {"policy:\n  \"a\\rb\": 1\n", "unknown key \"a b\" in policy"},
+      {"syn_flood:\n  tick: \"1s\\\r\"\n", "unknown escape character"},
+      // A NUL byte before a newline: yaml-cpp names the newline as a bad escape.
+      {std::string("syn_flood: 1s\0\n", 15), "unknown escape character"},
+  };
+  for (const auto& c : cases) {
+    Config config;
+    std::string error;
+    EXPECT_FALSE(ParseConfig(c.text, &config, &error)) << c.text;
+    EXPECT_NE(error.find(c.error_part), std::string::npos) << error;
+    EXPECT_EQ(error.find_first_of("\r\n"), std::string::npos) << error;
+  }
+}
+
+TEST(ConfigFileTest, ASecondYamlDocumentIsAnErrorNamingItsLine) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"syn_flood:\n  tick: 2s\n---\nsyn_flood:\n  tick: 5s\n", "line 3: "},
+      {"---\nport_scan:\n  min_ports: 30\n--- # again\nport_scan: {}\n", "line 4: "},
+      {"event_log:\n  burst: 3\n...\n---\n", "line 4: "},
+  };
+  for (const auto& [text, where] : cases) {
+    Config config;
+    config.syn_flood.top_sources = 42;  // untouched on error
+    std::string error;
+    EXPECT_FALSE(ParseConfig(text, &config, &error)) << text;
+    EXPECT_EQ(error, where +
+                         "a second YAML document starts with ---; the file must hold exactly one "
+                         "document (remove that line, or merge the documents)")
+        << text;
+    EXPECT_EQ(config.syn_flood.top_sources, 42u);
+  }
+  // A leading --- and a closing ... still make one document.
+  Config config;
+  std::string error;
+  EXPECT_TRUE(ParseConfig("---\nsyn_flood:\n  tick: 2s\n...\n", &config, &error)) << error;
+  EXPECT_EQ(config.syn_flood.tick, std::chrono::milliseconds(2000));
+}
+
+TEST_F(ConfigFileLoadTest, FileOverOneMebibyteIsRefusedBeforeParsing) {
+  // Valid YAML all the way (a comment), so only the size can reject it.
+  const std::string big = "syn_flood:\n  tick: 2s\n#" + std::string(1 << 20, 'x') + "\n";
+  Write(big);
+  Config config;
+  std::string error;
+  EXPECT_FALSE(LoadConfigFile(path_, &config, &error));
+  EXPECT_EQ(error, path_ + " is " + std::to_string(big.size()) + " bytes; at most 1 MiB is read");
+  // Exactly 1 MiB is still read.
+  const std::string head = "syn_flood:\n  tick: 2s\n#";
+  Write(head + std::string((1 << 20) - head.size() - 1, 'x') + "\n");
+  ASSERT_TRUE(LoadConfigFile(path_, &config, &error)) << error;
+  EXPECT_EQ(config.syn_flood.tick, std::chrono::milliseconds(2000));
+}
+
+TEST(ConfigFileLoadErrorTest, EndlessStreamIsCutAfterOneMebibyte) {
+  Config config;
+  std::string error;
+  EXPECT_FALSE(LoadConfigFile("/dev/zero", &config, &error));  // stat gives no size
+  EXPECT_EQ(error, "/dev/zero is more than 1048576 bytes; at most 1 MiB is read");
+}
+
 }  // namespace
 }  // namespace se

@@ -1,10 +1,12 @@
 #include "findings/finding_log.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -276,7 +278,7 @@ TEST_F(EventLogTest, FileGetsOneJsonObjectPerWrittenLine) {
   unlink(path.c_str());
 }
 
-TEST_F(EventLogTest, NewFileIsCreatedOwnerReadWriteGroupRead) {
+TEST_F(EventLogTest, NewFileIsCreatedReadableAndWritableByItsOwnerOnly) {
   const std::string path = TempPath("mode.json");
   unlink(path.c_str());
   const mode_t old_umask = umask(022);
@@ -285,7 +287,7 @@ TEST_F(EventLogTest, NewFileIsCreatedOwnerReadWriteGroupRead) {
   ASSERT_TRUE(log);
   struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
   EXPECT_EQ(ReadAll(path), "");  // nothing until a finding
   unlink(path.c_str());
 }
@@ -304,6 +306,113 @@ TEST(EventLogOpenTest, ErrorNamesFlagPathAndCause) {
   EXPECT_EQ(error, "--events.file=" + fifo + ": No such device or address");
   unlink(fifo.c_str());
   EXPECT_TRUE(FindingLog::Open(Limits(1, seconds(1)), "", &error));
+}
+
+std::string OpenError(const std::string& path) {
+  std::string error;
+  EXPECT_FALSE(FindingLog::Open(Limits(1, seconds(1)), path, &error)) << path;
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  return error;
+}
+
+TEST(EventLogOpenTest, SymlinkIsRefusedAndItsTargetLeftAlone) {
+  const std::string target = TempPath("symlink-target.json"), link = TempPath("symlink.json");
+  unlink(target.c_str());
+  unlink(link.c_str());
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  const std::string refused =
+      "--events.file=" + link + ": is a symbolic link; give the path of the file itself";
+  // Dangling: following it would create the target.
+  EXPECT_EQ(OpenError(link), refused);
+  EXPECT_NE(access(target.c_str(), F_OK), 0);
+  std::ofstream(target) << "precious\n";
+  EXPECT_EQ(OpenError(link), refused);
+  EXPECT_EQ(ReadAll(target), "precious\n");
+  unlink(link.c_str());
+  unlink(target.c_str());
+}
+
+TEST(EventLogOpenTest, OnlyARegularFileIsAccepted) {
+  const std::string fifo = TempPath("fifo-with-reader");
+  unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const UniqueFd reader(open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  ASSERT_TRUE(reader);  // with a reader, opening the FIFO for writing succeeds
+  EXPECT_EQ(OpenError(fifo), "--events.file=" + fifo + ": not a regular file");
+  unlink(fifo.c_str());
+  EXPECT_EQ(OpenError("/dev/null"), "--events.file=/dev/null: not a regular file");
+  // procfs files stat as regular files but are kernel interfaces.
+  EXPECT_EQ(OpenError("/proc/version"), "--events.file=/proc/version: not a regular file");
+}
+
+TEST(EventLogOpenTest, FileWritableByGroupOrOthersIsRefused) {
+  const std::string path = TempPath("mode-check.json");
+  for (const mode_t mode : {0664, 0646, 0666}) {
+    unlink(path.c_str());
+    std::ofstream(path) << "";
+    ASSERT_EQ(chmod(path.c_str(), mode), 0);
+    char octal[8];
+    std::snprintf(octal, sizeof(octal), "%04o", static_cast<unsigned>(mode));
+    EXPECT_EQ(OpenError(path), "--events.file=" + path + ": writable by group or others (mode " +
+                                   octal + "); remove their write permission with chmod go-w");
+    struct stat st {};
+    ASSERT_EQ(stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, mode);  // refused, not changed
+  }
+  for (const mode_t mode : {0600, 0640, 0644}) {
+    ASSERT_EQ(chmod(path.c_str(), mode), 0);
+    std::string error;
+    EXPECT_TRUE(FindingLog::Open(Limits(1, seconds(1)), path, &error)) << error;
+  }
+  unlink(path.c_str());
+}
+
+Finding Listener(uint16_t port) {
+  Finding f;
+  f.rule = "unexpected_listener";
+  f.destination_address = "0.0.0.0";
+  f.destination_port = port;
+  return f;
+}
+
+TEST_F(EventLogTest, ReopenWritesToTheRenamedPathsNewFile) {
+  const std::string path = TempPath("rotate.json"), rotated = path + ".1";
+  unlink(path.c_str());
+  unlink(rotated.c_str());
+  auto log = OpenOrDie(Limits(5, seconds(10)), path);
+  ASSERT_TRUE(log);
+  ASSERT_TRUE(log->Record(Listener(1), kT0));
+  ASSERT_EQ(rename(path.c_str(), rotated.c_str()), 0);
+  ASSERT_TRUE(log->Record(Listener(2), kT0));  // still the open file, now named .1
+  EXPECT_TRUE(log->Reopen());
+  ASSERT_TRUE(log->Record(Listener(3), kT0));
+  EXPECT_NE(ReadAll(rotated).find("\"dst_port\":2"), std::string::npos) << ReadAll(rotated);
+  EXPECT_EQ(ReadAll(rotated).find("\"dst_port\":3"), std::string::npos) << ReadAll(rotated);
+  EXPECT_EQ(ReadAll(path).find("\"dst_port\":2"), std::string::npos) << ReadAll(path);
+  EXPECT_NE(ReadAll(path).find("\"dst_port\":3"), std::string::npos) << ReadAll(path);
+  unlink(path.c_str());
+  unlink(rotated.c_str());
+}
+
+TEST_F(EventLogTest, FailedReopenIsLoggedAndKeepsTheOpenFile) {
+  const std::string path = TempPath("reopen-fail.json"), moved = path + ".1";
+  unlink(path.c_str());
+  unlink(moved.c_str());
+  auto log = OpenOrDie(Limits(5, seconds(10)), path);
+  ASSERT_TRUE(log);
+  ASSERT_EQ(rename(path.c_str(), moved.c_str()), 0);
+  ASSERT_EQ(symlink(moved.c_str(), path.c_str()), 0);  // refused by the reopen
+  EXPECT_FALSE(log->Reopen());
+  ASSERT_TRUE(log->Record(Listener(4), kT0));
+  EXPECT_NE(ReadAll(moved).find("\"dst_port\":4"), std::string::npos) << ReadAll(moved);
+  const std::vector<std::string> lines = Lines();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.front().find("level=error msg=\"cannot reopen the events file"),
+            std::string::npos)
+      << lines.front();
+  EXPECT_NE(lines.front().find("is a symbolic link"), std::string::npos) << lines.front();
+  unlink(path.c_str());
+  unlink(moved.c_str());
 }
 
 // Many (spoofed) sources each within their own limit still cannot flood the log.

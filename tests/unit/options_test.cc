@@ -65,6 +65,51 @@ TEST(OptionsTest, BadInputGivesOneLineNamingTheFlag) {
   }
 }
 
+TEST(OptionsTest, IntegersAreDigitsOnly) {
+  for (const std::string value : {" 5", "+5", "5 ", "5\t", "0x10", "5.0", "1e2", "-0", ""}) {
+    for (const std::string flag : {"ports.max", "bpf.conn-table-entries"}) {
+      const auto r = Parse({"--" + flag + "=" + value});
+      EXPECT_FALSE(r.ok) << flag << "=\"" << value << "\"";
+      EXPECT_EQ(r.error.rfind("--" + flag + "=" + value + ": expected a whole number", 0), 0u)
+          << r.error;
+      EXPECT_EQ(r.error.find('\n'), std::string::npos);
+    }
+  }
+  const auto r = Parse({"--ports.max=0007", "--bpf.conn-table-entries=1024"});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.options.ports_max, 7u);
+  EXPECT_EQ(r.options.conn_table_entries, 1024u);
+}
+
+TEST(OptionsTest, MoreTrackedPortsThanPortsMaxIsAnErrorNamingBoth) {
+  auto r = Parse({"--ports.track=1-65535"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error,
+            "--ports.track=1-65535: 65535 ports but --ports.max=128; raise --ports.max (at most "
+            "511) or track fewer ports");
+  // Either order of the two flags.
+  r = Parse({"--ports.track", "22,80,443", "--ports.max=2"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind("--ports.track=22,80,443: 3 ports but --ports.max=2;", 0), 0u) << r.error;
+  r = Parse({"--ports.max=2", "--ports.track=22,80,443"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.rfind("--ports.track=22,80,443: 3 ports but --ports.max=2;", 0), 0u) << r.error;
+  // Exactly as many as fit, duplicates counted once.
+  r = Parse({"--ports.max=3", "--ports.track=22,80,443,80"});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.options.track_ports.size(), 3u);
+}
+
+TEST(OptionsTest, EmptyPortsTrackItemsAreErrors) {
+  for (const std::string value : {",", "80,,81", "80,", ",80", " , "}) {
+    const auto r = Parse({"--ports.track=" + value});
+    EXPECT_FALSE(r.ok) << value;
+    EXPECT_NE(r.error.find("--ports.track: bad token \"\" (an empty item)"), std::string::npos)
+        << r.error;
+  }
+  EXPECT_TRUE(Parse({"--ports.track="}).ok);  // no ports tracked
+}
+
 TEST(OptionsTest, HelpListsEveryFlag) {
   const std::string usage = UsageText("socket_exporter");
   for (const char* f : {"--web.listen-address", "--web.telemetry-path", "--netns", "--ports.track",

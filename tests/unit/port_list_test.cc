@@ -40,6 +40,34 @@ TEST(PortListTest, ParsesPortsAndRangesAndNamesBadTokens) {
   }
 }
 
+TEST(PortListTest, EveryCommaSeparatesTwoItems) {
+  for (const char* text : {",", ",,", "80,", ",80", "80,,81", "80, ,81", " "}) {
+    std::vector<uint16_t> ports = {1};
+    std::string error;
+    EXPECT_FALSE(ParsePortList(text, &ports, &error)) << "\"" << text << "\"";
+    EXPECT_NE(error.find("bad token \"\" (an empty item)"), std::string::npos) << error;
+    EXPECT_EQ(ports, (std::vector<uint16_t>{1})) << text;  // untouched on error
+  }
+}
+
+TEST(PortListTest, SpacesOnlyAroundItemsNotInsideThem) {
+  const std::vector<Case> cases = {
+      {" 22 ,\t80", true, {22, 80}, nullptr},        {"8 0", false, {}, "\"8 0\""},
+      {"8000 - 8003", false, {}, "\"8000 - 8003\""}, {"+80", false, {}, "\"+80\""},
+      {"80-+81", false, {}, "\"80-+81\""},
+  };
+  for (const auto& c : cases) {
+    std::vector<uint16_t> ports;
+    std::string error;
+    EXPECT_EQ(ParsePortList(c.text, &ports, &error), c.ok) << c.text;
+    if (c.ok) {
+      EXPECT_EQ(ports, c.ports) << c.text;
+    } else {
+      EXPECT_NE(error.find(std::string("bad token ") + c.bad_token), std::string::npos) << error;
+    }
+  }
+}
+
 TEST(PortListTest, FullRangeExpandsToEveryPort) {
   std::vector<uint16_t> ports;
   std::string error;

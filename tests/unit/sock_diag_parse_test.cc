@@ -197,6 +197,20 @@ TEST(ParseInetDiagDump, RecordsMatchTheKernelStructLayout) {
   EXPECT_EQ(Describe(out[0]), "10.0.0.1|9090>0.0.0.0|0|10|4|511|4294967294");
 }
 
+// Found by tests/fuzz: negating INT32_MIN to look up the errno was undefined behaviour.
+TEST(ParseInetDiagDump, MostNegativeStatusIsAnUnknownError) {
+  for (const uint16_t type : {uint16_t{NLMSG_ERROR}, uint16_t{NLMSG_DONE}}) {
+    Bytes b;
+    AppendMessage(&b, type, NLM_F_MULTI,
+                  type == NLMSG_ERROR ? ErrorPayload(INT32_MIN) : IntPayload(INT32_MIN));
+    std::vector<SocketRecord> out;
+    const ParseStatus s = ParseInetDiagDump(b.data(), b.size(), Protocol::kTcp, &out);
+    EXPECT_FALSE(s.ok);
+    EXPECT_EQ(s.error, "sock_diag dump failed: unknown error");
+    EXPECT_TRUE(out.empty());
+  }
+}
+
 TEST(FormatAddress, UnknownFamilyIsEmpty) {
   EXPECT_EQ(FormatAddress(0, {}), "");
   EXPECT_EQ(FormatAddress(AF_INET6, {}), "::");
