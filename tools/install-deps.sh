@@ -9,8 +9,9 @@ packages=(cmake ninja-build g++ clang llvm pkg-config libbpf-dev libelf-dev zlib
           nlohmann-json3-dev libjs-chart.js)
 if [[ "${1:-}" == "--test" ]]; then
   # chromium renders the live view; nodejs/npm validate the dashboards against @grafana/schema.
+  # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes (clang only recommends it).
   packages+=(googletest libgtest-dev libgmock-dev prometheus prometheus-alertmanager curl
-             chromium)
+             chromium libclang-rt-14-dev)
   # A machine may carry its own Node.js build (which bundles npm and conflicts with Debian's).
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)

@@ -14,6 +14,9 @@ cmake -S . -B build-nobtf -G Ninja -DSE_VMLINUX_BTF=/nonexistent -DSE_BUILD_BENC
 cmake --build build-nobtf --target unit_tests
 ctest --test-dir build-nobtf -L unit --output-on-failure
 
+# The parsers' libFuzzer targets, each for a bounded time on its committed seed corpus.
+tools/fuzz.sh build-fuzz
+
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSE_BUILD_TESTS=ON >/dev/null
 cmake --build build
 ctest --test-dir build --output-on-failure --timeout 300 "$@"
