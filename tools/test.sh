@@ -16,6 +16,9 @@ ctest --test-dir build-nobtf -L unit --output-on-failure
 
 # The parsers' libFuzzer targets, each for a bounded time on its committed seed corpus.
 tools/fuzz.sh build-fuzz
+# The unit and integration tests under ASan+UBSan and under TSan (about 10-20 minutes: two
+# sanitized builds), no report allowed.
+tools/sanitize.sh
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSE_BUILD_TESTS=ON >/dev/null
 cmake --build build

@@ -85,8 +85,8 @@ class TcpServer {
  private:
   void Serve(int listener_fd, int connections, size_t response_bytes, CloseMode mode);
 
+  Stats stats_;  // before worker_: initialised before the worker starts writing it
   std::thread worker_;
-  Stats stats_;
 };
 
 struct ClientStats {
