@@ -12,6 +12,23 @@ struct Case {
   const char* bad_token;
 };
 
+// Each case parses as expected; a failure names its bad token (on one line if asked).
+void ExpectCases(const std::vector<Case>& cases, bool one_line) {
+  for (const auto& c : cases) {
+    std::vector<uint16_t> ports;
+    std::string error;
+    EXPECT_EQ(ParsePortList(c.text, &ports, &error), c.ok) << c.text;
+    if (c.ok) {
+      EXPECT_EQ(ports, c.ports) << c.text;
+    } else {
+      EXPECT_NE(error.find(std::string("bad token ") + c.bad_token), std::string::npos) << error;
+      if (one_line) {
+        EXPECT_EQ(error.find('\n'), std::string::npos);
+      }
+    }
+  }
+}
+
 TEST(PortListTest, ParsesPortsAndRangesAndNamesBadTokens) {
   const std::vector<Case> cases = {
       {"", true, {}, nullptr},
@@ -27,17 +44,7 @@ TEST(PortListTest, ParsesPortsAndRangesAndNamesBadTokens) {
       {"-5", false, {}, "\"-5\""},
       {"1-2-3", false, {}, "\"1-2-3\""},
   };
-  for (const auto& c : cases) {
-    std::vector<uint16_t> ports;
-    std::string error;
-    EXPECT_EQ(ParsePortList(c.text, &ports, &error), c.ok) << c.text;
-    if (c.ok) {
-      EXPECT_EQ(ports, c.ports) << c.text;
-    } else {
-      EXPECT_NE(error.find(std::string("bad token ") + c.bad_token), std::string::npos) << error;
-      EXPECT_EQ(error.find('\n'), std::string::npos);
-    }
-  }
+  ExpectCases(cases, /*one_line=*/true);
 }
 
 TEST(PortListTest, EveryCommaSeparatesTwoItems) {
@@ -56,16 +63,7 @@ TEST(PortListTest, SpacesOnlyAroundItemsNotInsideThem) {
       {"8000 - 8003", false, {}, "\"8000 - 8003\""}, {"+80", false, {}, "\"+80\""},
       {"80-+81", false, {}, "\"80-+81\""},
   };
-  for (const auto& c : cases) {
-    std::vector<uint16_t> ports;
-    std::string error;
-    EXPECT_EQ(ParsePortList(c.text, &ports, &error), c.ok) << c.text;
-    if (c.ok) {
-      EXPECT_EQ(ports, c.ports) << c.text;
-    } else {
-      EXPECT_NE(error.find(std::string("bad token ") + c.bad_token), std::string::npos) << error;
-    }
-  }
+  ExpectCases(cases, /*one_line=*/false);
 }
 
 TEST(PortListTest, FullRangeExpandsToEveryPort) {
