@@ -1,6 +1,6 @@
 #include "config/port_list.h"
 
-#include <algorithm>
+#include <bitset>
 #include <cctype>
 
 namespace se {
@@ -15,7 +15,10 @@ bool ParsePort(const std::string& s, uint32_t* port) {
   return *port >= 1 && *port <= 65535;
 }
 
-bool ParseToken(const std::string& token, std::vector<uint16_t>* ports) {
+// A set of ports, so that repeated wide ranges ("1-65535,1-65535,...") cost nothing extra.
+using PortSet = std::bitset<65536>;
+
+bool ParseToken(const std::string& token, PortSet* ports) {
   const auto dash = token.find('-');
   uint32_t lo = 0, hi = 0;
   if (dash == std::string::npos) {
@@ -25,7 +28,7 @@ bool ParseToken(const std::string& token, std::vector<uint16_t>* ports) {
              lo > hi) {
     return false;
   }
-  for (uint32_t p = lo; p <= hi; ++p) ports->push_back(static_cast<uint16_t>(p));
+  for (uint32_t p = lo; p <= hi; ++p) ports->set(p);
   return true;
 }
 
@@ -39,13 +42,13 @@ std::string Trim(const std::string& s) {
 }  // namespace
 
 bool ParsePortList(const std::string& text, std::vector<uint16_t>* ports, std::string* error) {
-  std::vector<uint16_t> out;
+  PortSet seen;
   // "" tracks nothing; otherwise every comma separates two items, so "80," and ",," are errors.
   for (size_t at = 0; !text.empty() && at <= text.size();) {
     size_t end = text.find(',', at);
     if (end == std::string::npos) end = text.size();
     const std::string token = Trim(text.substr(at, end - at));
-    if (!ParseToken(token, &out)) {
+    if (!ParseToken(token, &seen)) {
       *error = "--ports.track: bad token \"" + token + "\"" +
                (token.empty() ? " (an empty item)" : "") +
                ": use ports 1-65535 and ranges LOW-HIGH separated by commas, e.g. 22,80,8000-8100";
@@ -53,8 +56,11 @@ bool ParsePortList(const std::string& text, std::vector<uint16_t>* ports, std::s
     }
     at = end + 1;
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::vector<uint16_t> out;
+  out.reserve(seen.count());
+  for (uint32_t p = 1; p <= 65535; ++p) {
+    if (seen.test(p)) out.push_back(static_cast<uint16_t>(p));
+  }
   *ports = std::move(out);
   return true;
 }

@@ -142,6 +142,8 @@ UniqueFd OpenEventsFile(const std::string& path, std::string* error) {
     const int saved = errno;
     if (saved == ELOOP && lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
       *error = prefix + "is a symbolic link; give the path of the file itself";
+    } else if (saved == ENXIO && lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      *error = prefix + "not a regular file";  // a FIFO or socket without a reader
     } else {
       *error = prefix + std::strerror(saved);
     }

@@ -303,7 +303,7 @@ TEST(EventLogOpenTest, ErrorNamesFlagPathAndCause) {
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   // A FIFO without a reader fails at once instead of blocking start-up.
   EXPECT_FALSE(FindingLog::Open(Limits(1, seconds(1)), fifo, &error));
-  EXPECT_EQ(error, "--events.file=" + fifo + ": No such device or address");
+  EXPECT_EQ(error, "--events.file=" + fifo + ": not a regular file");
   unlink(fifo.c_str());
   EXPECT_TRUE(FindingLog::Open(Limits(1, seconds(1)), "", &error));
 }
