@@ -4,14 +4,18 @@
 set -euo pipefail
 
 # nlohmann-json3-dev: the JSON API; libjs-chart.js: the live view's charts, embedded at build.
+# libmicrohttpd-dev + libgnutls28-dev: the event-driven HTTP server and its TLS;
+# libcrypt-dev (libxcrypt): bcrypt for basic auth; libcap-dev + libseccomp-dev: dropping
+# privileges after start-up.
 packages=(cmake ninja-build g++ clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
-          prometheus-cpp-dev libcivetweb-dev libspdlog-dev libfmt-dev libyaml-cpp-dev iproute2
-          nlohmann-json3-dev libjs-chart.js)
+          prometheus-cpp-dev libspdlog-dev libfmt-dev libyaml-cpp-dev iproute2
+          nlohmann-json3-dev libjs-chart.js libmicrohttpd-dev libgnutls28-dev libcrypt-dev
+          libcap-dev libseccomp-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # chromium renders the live view; nodejs/npm validate the dashboards against @grafana/schema.
   # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes (clang only recommends it).
   packages+=(googletest libgtest-dev libgmock-dev prometheus prometheus-alertmanager curl
-             chromium libclang-rt-14-dev)
+             chromium libclang-rt-14-dev openssl)
   # A machine may carry its own Node.js build (which bundles npm and conflicts with Debian's).
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)

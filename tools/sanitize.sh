@@ -29,7 +29,7 @@ done
 # Only what the unit and integration tests run: the tests, the exporter, the SYN generator and
 # the TC program. -O1 with line tables compiles sanitized code much faster than -O2 -g and
 # still names lines in reports.
-targets=(unit_tests integration_tests socket_exporter se_syngen drop_pure_acks_skel_gen)
+targets=(unit_tests http_unit_tests integration_tests socket_exporter se_syngen drop_pure_acks_skel_gen)
 
 configure() {
   local dir=$1

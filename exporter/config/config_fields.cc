@@ -91,6 +91,12 @@ std::string OneLine(const std::string& text) {
   return line;
 }
 
+std::string YamlError(const YAML::Exception& e) {
+  if (e.mark.is_null()) return OneLine(e.msg);
+  return "line " + std::to_string(e.mark.line + 1) + ", column " +
+         std::to_string(e.mark.column + 1) + ": " + OneLine(e.msg);
+}
+
 std::string Describe(const YAML::Node& node) {
   if (node.IsNull()) return "an empty value";
   if (node.IsSequence()) return "a list";

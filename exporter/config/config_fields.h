@@ -26,6 +26,9 @@ std::string OneLine(const std::string& text);
 
 bool IsQuoted(const YAML::Node& node);
 
+// yaml-cpp's exception as one line: "line L, column C: message".
+std::string YamlError(const YAML::Exception& e);
+
 // Accepted values of one numeric key.
 struct Bounds {
   double min;

@@ -8,8 +8,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "net/unique_fd.h"
-
 namespace se {
 namespace {
 
@@ -49,23 +47,22 @@ bool ParseListenAddress(const std::string& text, ListenAddress* out, std::string
   return true;
 }
 
-std::string CivetwebPorts(const ListenAddress& a, bool have_ipv6) {
-  const std::string port = std::to_string(a.port);
-  if (a.host.empty()) return (have_ipv6 ? "+" : "") + port;
-  if (a.ipv6) return "[" + a.host + "]:" + port;
-  return a.host + ":" + port;
-}
+namespace {
 
-bool CheckBindable(const ListenAddress& a, const std::string& flag_value, std::string* error) {
+// A socket bound to the address, or invalid with errno set.
+UniqueFd BindTo(const ListenAddress& a) {
   const bool v6 = a.ipv6 || a.host.empty();
-  UniqueFd fd(socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd && a.host.empty()) fd.reset(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return *error = std::string("cannot create a socket: ") + std::strerror(errno), false;
+  UniqueFd fd(socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd && a.host.empty()) return BindTo(ListenAddress{"0.0.0.0", a.port, false});
+  if (!fd) return fd;
   const int one = 1;
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_storage ss{};
   socklen_t len;
   if (v6) {
+    // Dual-stack only for the wildcard: [::1] must not also take 127.0.0.1.
+    const int v6only = (a.host.empty() || a.host == "::") ? 0 : 1;
+    setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
     auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
     s6->sin6_family = AF_INET6;
     s6->sin6_port = htons(a.port);
@@ -79,19 +76,43 @@ bool CheckBindable(const ListenAddress& a, const std::string& flag_value, std::s
     inet_pton(AF_INET, a.host.c_str(), &s4->sin_addr);
     len = sizeof(*s4);
   }
-  const int rc = bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len);
-  const int err = errno;
-  if (rc == 0) return true;
-  if (err == EADDRINUSE) {
-    *error = "--web.listen-address=" + flag_value +
-             ": address already in use; stop the process using it or choose another port";
-  } else if (err == EADDRNOTAVAIL) {
-    *error = "--web.listen-address=" + flag_value +
-             ": not an address of this host; use one of its addresses or omit the host";
-  } else {
-    *error = "--web.listen-address=" + flag_value + ": cannot bind: " + std::strerror(err);
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    const int err = errno;
+    fd.reset();
+    errno = err;
   }
+  return fd;
+}
+
+std::string BindError(int err, const std::string& flag_value) {
+  const std::string flag = "--web.listen-address=" + flag_value;
+  if (err == EADDRINUSE)
+    return flag + ": address already in use; stop the process using it or choose another port";
+  if (err == EADDRNOTAVAIL)
+    return flag + ": not an address of this host; use one of its addresses or omit the host";
+  return flag + ": cannot bind: " + std::strerror(err);
+}
+
+}  // namespace
+
+bool CheckBindable(const ListenAddress& a, const std::string& flag_value, std::string* error) {
+  errno = 0;
+  if (BindTo(a)) return true;
+  *error = BindError(errno, flag_value);
   return false;
+}
+
+UniqueFd ListenSocket(const ListenAddress& a, const std::string& flag_value, int backlog,
+                      std::string* error) {
+  errno = 0;
+  UniqueFd fd = BindTo(a);
+  if (fd && listen(fd.get(), backlog) != 0) {
+    const int err = errno;
+    fd.reset();
+    errno = err;
+  }
+  if (!fd) *error = BindError(errno, flag_value);
+  return fd;
 }
 
 }  // namespace se

@@ -76,6 +76,17 @@ bool SetBool(const std::string& flag, const std::string& v, bool* out, std::stri
   return true;
 }
 
+// Routing is by exact match, so the path must be literal: no characters a router or the
+// landing page could read as a pattern, a query or markup.
+bool IsTelemetryPath(const std::string& v) {
+  static const std::string kAllowed =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/";
+  if (v.size() < 2 || v[0] != '/' || v.find_first_not_of(kAllowed) != std::string::npos)
+    return false;
+  if (v.find("//") != std::string::npos || v == "/-/healthy" || v == "/-/ready") return false;
+  return v.rfind("/assets/", 0) != 0 && v.rfind("/api/", 0) != 0 && v != "/assets" && v != "/api";
+}
+
 const std::vector<FlagSpec>& Specs() {
   static const std::vector<FlagSpec> specs = {
       {"web.listen-address", "Address to listen on for the web interface and telemetry.",
@@ -84,15 +95,54 @@ const std::vector<FlagSpec>& Specs() {
          o->listen_address = v;
          return true;
        }},
-      {"web.telemetry-path", "Path under which to expose metrics.", "/metrics", false,
+      {"web.telemetry-path",
+       "Path under which to expose metrics: a literal path of letters, digits and -._~/.",
+       "/metrics", false,
        [](const std::string& v, Options* o, std::string* e) {
-         if (v.empty() || v[0] != '/' || v == "/" || v == "/-/healthy" || v == "/-/ready") {
+         if (!IsTelemetryPath(v)) {
            *e = "--web.telemetry-path=" + v +
-                ": expected a path starting with / other than /, "
-                "/-/healthy and /-/ready";
+                ": expected a literal path starting with / made of letters, digits and -._~/ "
+                "(no //), other than /, /-/healthy, /-/ready and paths under /assets/ or /api/";
            return false;
          }
          o->telemetry_path = v;
+         return true;
+       }},
+      {"web.max-connections",
+       "Most HTTP connections open at once; more wait in the listen backlog.", "1024", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetUint("web.max-connections", v, 1, 65536, &o->web_max_connections, e);
+       }},
+      {"web.max-connections-per-client",
+       "Most HTTP connections open at once from one client address; 0 = no limit.", "64", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetUint("web.max-connections-per-client", v, 0, 65536,
+                        &o->web_max_connections_per_client, e);
+       }},
+      {"web.idle-timeout",
+       "Seconds an HTTP connection may go without sending or receiving anything (a request's "
+       "headers, a keep-alive wait) before it is closed.",
+       "5", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetUint("web.idle-timeout", v, 1, 300, &o->web_idle_timeout_s, e);
+       }},
+      {"web.max-request-bytes",
+       "Largest request line plus headers, in bytes; larger requests get 431 or 414.", "32768",
+       false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetUint("web.max-request-bytes", v, 4096, 1048576, &o->web_max_request_bytes, e);
+       }},
+      {"web.config.file",
+       "Path to a configuration file that can enable TLS or authentication (exporter-toolkit "
+       "format, see docs/configuration.md); re-read on SIGHUP.",
+       "", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         if (v.empty()) {
+           *e = "--web.config.file needs a path, e.g. "
+                "--web.config.file=/etc/socket_exporter/web.yml";
+           return false;
+         }
+         o->web_config_file = v;
          return true;
        }},
       {"netns",

@@ -14,11 +14,21 @@ enum class LogFormat { kLogfmt, kJson };
 inline constexpr const char* kDefaultListenAddress = ":9976";
 inline constexpr uint32_t kDefaultPortsMax = 128;
 inline constexpr uint32_t kMaxPortsMax = 511;  // SE_MAX_SLOTS - 1
+// HTTP limits (docs/architecture.md, "HTTP layer", says why these values).
+inline constexpr uint32_t kDefaultWebMaxConnections = 1024;
+inline constexpr uint32_t kDefaultWebMaxConnectionsPerClient = 64;
+inline constexpr uint32_t kDefaultWebIdleTimeoutSeconds = 5;
+inline constexpr uint32_t kDefaultWebMaxRequestBytes = 32768;
 
 // Every setting of the exporter, parsed and validated once at start-up.
 struct Options {
   std::string listen_address = kDefaultListenAddress;
   std::string telemetry_path = "/metrics";
+  uint32_t web_max_connections = kDefaultWebMaxConnections;
+  uint32_t web_max_connections_per_client = kDefaultWebMaxConnectionsPerClient;  // 0 = no limit
+  uint32_t web_idle_timeout_s = kDefaultWebIdleTimeoutSeconds;
+  uint32_t web_max_request_bytes = kDefaultWebMaxRequestBytes;  // request line + headers
+  std::string web_config_file;  // --web.config.file, "" = plain HTTP without authentication
   NetnsMode netns_mode = NetnsMode::kSelf;
   std::string netns_path;  // kPath only
   std::vector<uint16_t> track_ports;

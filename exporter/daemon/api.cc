@@ -16,7 +16,7 @@ std::optional<std::string> Daemon::Ports() {
   InventorySnapshot tables;
   {
     std::lock_guard<std::mutex> scope_lock(scope_mu_);
-    tables = TakeInventory(scope_->Refresh(), options_.procfs);
+    tables = TakeInventory(scope_->Refresh(), [this] { return ScanOwners(); });
   }
   const double now =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -5,9 +5,12 @@
 
 #include "config/build_info.h"
 #include "config/listen_address.h"
+#include "http/tls_session.h"
 #include "inventory/inventory.h"
 #include "logging/log.h"
 #include "system/preflight.h"
+#include "system/privileges.h"
+#include "system/seccomp_filter.h"
 
 namespace se {
 
@@ -18,7 +21,7 @@ Daemon::~Daemon() {
   StopDetectorLoop();
   events_.reset();
   {
-    // Detach first: stopping civetweb can take its poll quantum (2 s) to return.
+    // Detach first, so a scrape still running on the HTTP pool finds the probes gone.
     std::lock_guard<std::mutex> lock(scrape_mu_);
     probe_.reset();
   }
@@ -43,8 +46,8 @@ bool Daemon::OpenProbes(std::string* error) {
   return true;
 }
 
-// The finding log, the policy in the kernel's maps, the three detectors and the reader of
-// the kernel's rare events; the detector loop starts once the programs are attached.
+// The finding log, the policy in the kernel's maps and the three detectors; the reader of the
+// kernel's rare events and the detector loop start after the sandbox (EnterSandbox).
 bool Daemon::StartDetectors(std::string* error) {
   findings_ = FindingLog::Open(config_.event_log, options_.events_file, error);
   if (!findings_) return false;
@@ -55,17 +58,44 @@ bool Daemon::StartDetectors(std::string* error) {
   syn_flood_ = std::make_unique<SynFloodMonitor>(config_.syn_flood);
   scans_ = std::make_unique<ScanMonitor>(config_.port_scan, findings_.get());
   policy_ = std::make_unique<PolicyMonitor>(config_.policy, findings_.get());
-  events_ = EventReader::Start(
-      probe_->events_fd(), [this](const se_event& e) { OnKernelEvent(e); }, error);
-  return events_ != nullptr;
+  return true;
+}
+
+// Everything the exporter needs from its privileges is open or attached now, and this is the
+// only thread: threads started later inherit the reduced set and the filter.
+bool Daemon::EnterSandbox(std::string* error) {
+  const bool map_needs_bpf = MapAccessNeedsCapBpf(probe_->policy_flags_fd());
+  if (map_needs_bpf)
+    log::Info("keeping CAP_BPF: this kernel refuses bpf() on open map fds without it");
+  const std::vector<KeptCapability> keep = CapabilitiesToKeep(options_.netns_mode, map_needs_bpf);
+  if (!DropPrivileges(keep, error)) {
+    *error = "dropping privileges: " + *error;
+    return false;
+  }
+  for (const KeptCapability& k : keep)
+    log::Info("capability kept after start-up", {{"capability", CapabilityNames({k})}, {"why", k.why}});
+  log::Debug("capabilities dropped", {{"kept", CapabilityNames(keep)}});
+  return true;
+}
+
+bool Daemon::InstallFilter(std::string* error) {
+  SeccompOptions seccomp;
+  seccomp.log_format = options_.log_format;
+  seccomp.allow_setns = options_.netns_mode == NetnsMode::kAll;
+  return InstallSeccomp(seccomp, error);
 }
 
 void Daemon::TrackExistingListeners() {
   std::lock_guard<std::mutex> lock(scope_mu_);
-  const InventorySnapshot tables = TakeInventory(scope_->Refresh(), options_.procfs);
+  const InventorySnapshot tables =
+      TakeInventory(scope_->Refresh(), [this] { return ScanOwners(); });
   for (const auto& l : tables.listeners) {
     if (l.protocol == Protocol::kTcp) probe_->TrackPort(l.port, true);
   }
+}
+
+ProcessTable Daemon::ScanOwners() {
+  return owners_ ? owners_->Scan() : ProcessTable::Scan(options_.procfs);
 }
 
 bool Daemon::Start(std::string* error) {
@@ -78,10 +108,16 @@ bool Daemon::Start(std::string* error) {
     *error = "--config.file: " + *error;
     return false;
   }
+  WebConfig web;
+  if (!options_.web_config_file.empty() && (!LoadWebConfig(options_.web_config_file, &web, error) ||
+                                            (web.tls && !CheckTlsMaterial(*web.tls, error)))) {
+    *error = "--web.config.file: " + *error;
+    return false;
+  }
   if (!CheckPrivileges(other_netns, error) || !CheckKernelBtf(options_.sysfs, error)) return false;
   scope_ = NetnsScope::Create(options_.netns_mode, options_.netns_path, options_.procfs, error);
   if (!scope_ || !OpenProbes(error) || !StartDetectors(error)) return false;
-  if (!http_.Start(options_.listen_address, options_.telemetry_path, this, error)) return false;
+  if (!http_.Listen(options_.listen_address, error)) return false;
   // Listeners that exist now (the exporter's own HTTP socket among them) get their slots before
   // the programs run, so none of their first accepts falls into "other"; the second pass after
   // attaching catches those that appeared in between.
@@ -94,8 +130,17 @@ bool Daemon::Start(std::string* error) {
   }
   // After attaching: listeners opened from now on are tracked by the kernel itself.
   TrackExistingListeners();
+  // No thread may exist before this point: each keeps the capabilities it started with.
+  // The helper forks now, while it can still be given CAP_SYS_PTRACE and this is one thread.
+  if (sandboxed_) owners_ = OwnerHelper::Start(options_.procfs, options_.log_format);
+  if (sandboxed_ && (!EnterSandbox(error) || !InstallFilter(error))) return false;
+  // Events the kernel wrote since attaching wait in the ring buffer until here.
+  events_ = EventReader::Start(
+      probe_->events_fd(), [this](const se_event& e) { OnKernelEvent(e); }, error);
+  if (!events_) return false;
   schedule_.emplace(config_, DetectorSchedule::Clock::now());
   loop_ = std::thread([this] { RunDetectorLoop(); });
+  if (!http_.Serve(HttpConfigFor(options_, std::move(web)), this, error)) return false;
   ready_ = true;
   log::Info("socket_exporter started",
             {{"version", build::Version()}, {"revision", build::Revision()}});

@@ -22,6 +22,7 @@
 #include "live/rate_history.h"
 #include "probes/event_reader.h"
 #include "probes/tcp_events_probe.h"
+#include "system/owner_helper.h"
 
 namespace se {
 
@@ -49,6 +50,8 @@ class Daemon : public HttpEndpoints {
   uint16_t http_port() const { return http_.port(); }
   // Replaces how programs are attached (tests use it to make one probe fail).
   void set_attach_fn(AttachFn attach) { attach_ = std::move(attach); }
+  // Tests that run the daemon inside their own process turn the sandbox off: it cannot be undone.
+  void set_sandboxed(bool sandboxed) { sandboxed_ = sandboxed; }
 
   // HttpEndpoints: one scrape, the JSON API (daemon/api.cc), and readiness.
   std::optional<std::string> Metrics() override;
@@ -60,7 +63,13 @@ class Daemon : public HttpEndpoints {
  private:
   bool OpenProbes(std::string* error);
   bool StartDetectors(std::string* error);
+  // Drops the capabilities not needed after start-up and sets no_new_privs.
+  bool EnterSandbox(std::string* error);
+  // The seccomp allowlist, on every thread.
+  bool InstallFilter(std::string* error);
   void TrackExistingListeners();
+  // Socket owners: from the owner helper once it runs, read directly before that or unsandboxed.
+  ProcessTable ScanOwners();
 
   std::string Scrape();
   void RunDetectorLoop();
@@ -79,9 +88,11 @@ class Daemon : public HttpEndpoints {
   std::unique_ptr<ScanMonitor> scans_;
   std::unique_ptr<PolicyMonitor> policy_;
   std::unique_ptr<EventReader> events_;
+  std::unique_ptr<OwnerHelper> owners_;  // started just before the sandbox, when sandboxed
   ReloadStatus reload_status_;
   RateHistory history_;  // the live view's rates, recorded by the detector loop
   AttachFn attach_ = DefaultAttach();
+  bool sandboxed_ = true;  // capabilities dropped, no_new_privs and seccomp after start-up
   std::mutex scrape_mu_;  // one scrape at a time; held while the probes go away
   std::atomic<bool> ready_{false};
 

@@ -45,7 +45,7 @@ void Daemon::DetectorTick(const DetectorSchedule::Due& due) {
   const uint64_t tables_ns = MonotonicNs();  // just before the read
   if (flood || policy) {
     std::lock_guard<std::mutex> lock(scope_mu_);
-    tables = TakeInventory(scope_->Refresh(), options_.procfs);
+    tables = TakeInventory(scope_->Refresh(), [this] { return ScanOwners(); });
   }
   if (flood) {
     const std::vector<PortSample> samples =

@@ -1,15 +1,36 @@
-// Daemon: SIGHUP reopens --events.file and reloads --config.file.
+// Daemon: SIGHUP reopens --events.file and reloads --config.file and --web.config.file.
 #include "daemon/daemon.h"
+#include "http/tls_session.h"
 #include "logging/log.h"
 
 namespace se {
+namespace {
+
+// TLS keys and users take effect for new connections; a bad file keeps the old server.
+bool ReloadWebConfig(const Options& options, HttpServer* http) {
+  WebConfig web;
+  std::string error;
+  if (!LoadWebConfig(options.web_config_file, &web, &error) ||
+      (web.tls && !CheckTlsMaterial(*web.tls, &error)) ||
+      !http->Reconfigure(HttpConfigFor(options, std::move(web)), &error)) {
+    log::Error("web configuration reload failed; the previous one stays in force",
+               {{"file", options.web_config_file}, {"error", error}});
+    return false;
+  }
+  log::Info("web configuration reloaded", {{"file", options.web_config_file}});
+  return true;
+}
+
+}  // namespace
 
 bool Daemon::Reload() {
   // Log rotation renames the events file and sends SIGHUP: write to the path anew.
   if (findings_) findings_->Reopen();
+  const bool web_ok = options_.web_config_file.empty() || ReloadWebConfig(options_, &http_);
   if (options_.config_file.empty()) {
-    log::Info("SIGHUP: no --config.file to reload");
-    return true;
+    if (options_.web_config_file.empty()) log::Info("SIGHUP: no --config.file to reload");
+    if (!options_.web_config_file.empty()) reload_status_.Record(web_ok);
+    return web_ok;
   }
   Config fresh;
   std::string error;
@@ -19,7 +40,7 @@ bool Daemon::Reload() {
     probe_->SetPolicy(config_.policy, &ignored);  // back to the rules in force
     ok = false;
   }
-  reload_status_.Record(ok);
+  reload_status_.Record(ok && web_ok);
   if (!ok) {
     log::Error("configuration reload failed; the previous configuration stays in force",
                {{"file", options_.config_file}, {"error", error}});
@@ -36,7 +57,7 @@ bool Daemon::Reload() {
   loop_wake_.notify_all();
   config_ = fresh;
   log::Info("configuration reloaded", {{"file", options_.config_file}});
-  return true;
+  return web_ok;
 }
 
 }  // namespace se

@@ -30,7 +30,7 @@ std::string Daemon::Scrape() {
     std::lock_guard<std::mutex> lock(scope_mu_);
     const ScopeReading scope = scope_->Refresh();
     runs.push_back(RunCollector("inventory", [&] {
-      return CollectInventory(TakeInventory(scope, options_.procfs), kernel);
+      return CollectInventory(TakeInventory(scope, [this] { return ScanOwners(); }), kernel);
     }));
     runs.push_back(
         RunCollector("netstat", [&] { return CollectNetstat(ReadNetstatCounters(scope)); }));

@@ -2,56 +2,73 @@
 
 #include <atomic>
 #include <cstdint>
-#include <optional>
+#include <memory>
+#include <mutex>
 #include <string>
 
-struct mg_context;
-struct mg_connection;
+#include "config/options.h"
+#include "config/web_config.h"
+#include "http/endpoints.h"
+#include "net/unique_fd.h"
 
 namespace se {
 
-// What the server serves; the daemon implements it.
-class HttpEndpoints {
- public:
-  virtual ~HttpEndpoints() = default;
-  // The Prometheus text exposition of one scrape; nullopt while shutting down (503).
-  virtual std::optional<std::string> Metrics() = 0;
-  // The JSON bodies of /api/v1/ports, /history and /findings (docs/api.md); nullopt while
-  // shutting down (503).
-  virtual std::optional<std::string> Ports() = 0;
-  virtual std::optional<std::string> History() = 0;
-  virtual std::optional<std::string> Findings() = 0;
-  // /-/ready answers 200 once true.
-  virtual bool Ready() const = 0;
+class WorkerPool;
+
+// Bounds on what clients may hold (docs/architecture.md, "HTTP layer").
+struct HttpLimits {
+  unsigned max_connections = kDefaultWebMaxConnections;
+  unsigned max_connections_per_client = kDefaultWebMaxConnectionsPerClient;  // 0 = no limit
+  unsigned idle_timeout_s = kDefaultWebIdleTimeoutSeconds;
+  size_t max_request_bytes = kDefaultWebMaxRequestBytes;
 };
 
-// civetweb serving /metrics, the live page with its assets and JSON API, /-/healthy and
-// /-/ready.
+// Everything a serving instance needs; Reconfigure swaps it as a whole.
+struct HttpConfig {
+  std::string telemetry_path = "/metrics";
+  HttpLimits limits;
+  WebConfig web;  // TLS, basic auth users, extra headers (--web.config.file)
+};
+
+// The HTTP settings of the flags plus a loaded --web.config.file.
+HttpConfig HttpConfigFor(const Options& options, WebConfig web);
+
+// libmicrohttpd serving /metrics, the live page with its assets and JSON API, /-/healthy and
+// /-/ready: one epoll event thread that never blocks, and a small worker pool for the scrape,
+// the JSON API and password checks (their connections are suspended meanwhile).
 class HttpServer {
  public:
-  HttpServer() = default;
+  HttpServer();
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts serving; false with a one-line *error (busy or malformed address).
-  bool Start(const std::string& listen_address, const std::string& telemetry_path,
-             HttpEndpoints* endpoints, std::string* error);
+  // Binds and listens (no thread yet, so it can run before privileges are dropped); port() is
+  // valid afterwards. False with a one-line *error (busy or malformed address).
+  bool Listen(const std::string& listen_address, std::string* error);
+  // Starts serving on the socket of Listen; false with a one-line *error (e.g. bad TLS keys).
+  bool Serve(const HttpConfig& config, HttpEndpoints* endpoints, std::string* error);
+  // Serves with a new config from now on: the new instance starts on the same socket before
+  // the old one stops, so a bad config leaves the old one serving (false, one-line *error).
+  bool Reconfigure(const HttpConfig& config, std::string* error);
   void Stop();
   uint16_t port() const { return port_; }
 
- private:
-  static int HandleMetrics(mg_connection* conn, void* self);
-  static int HandleLanding(mg_connection* conn, void* self);
-  static int HandleAsset(mg_connection* conn, void* self);
-  static int HandleApi(mg_connection* conn, void* self);
-  static int HandleHealthy(mg_connection* conn, void* self);
-  static int HandleReady(mg_connection* conn, void* self);
+  struct Instance;  // one libmicrohttpd daemon with its config (http_server.cc)
 
-  mg_context* ctx_ = nullptr;
+ private:
+  std::unique_ptr<Instance> StartInstance(const HttpConfig& config, std::string* error);
+  // drain: let the connections it accepted finish first (a reload); not at shutdown.
+  static void StopInstance(std::unique_ptr<Instance> instance, bool drain);
+
+  std::mutex mu_;  // guards current_ against Reconfigure and Stop racing
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<Instance> current_;
   HttpEndpoints* endpoints_ = nullptr;
-  std::string telemetry_path_;
+  UniqueFd listen_fd_;
+  std::string listen_address_;
   uint16_t port_ = 0;
+  uint64_t nofile_ = 0;  // RLIMIT_NOFILE as raised by Listen (the sandbox forbids reading it later)
 };
 
 }  // namespace se

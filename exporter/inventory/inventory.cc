@@ -2,8 +2,6 @@
 
 #include <sys/socket.h>
 
-#include "parsers/process_table.h"
-
 namespace se {
 namespace {
 
@@ -66,7 +64,8 @@ bool TakeNamespace(const NetnsHandle& ns, std::vector<FoundListener>* listeners,
 
 }  // namespace
 
-InventorySnapshot TakeInventory(const ScopeReading& scope, const std::string& procfs) {
+InventorySnapshot TakeInventory(const ScopeReading& scope,
+                                const std::function<ProcessTable()>& scan_owners) {
   InventorySnapshot snap;
   if (!scope.error.empty()) {
     snap.error = scope.error;
@@ -77,7 +76,7 @@ InventorySnapshot TakeInventory(const ScopeReading& scope, const std::string& pr
     if (!TakeNamespace(ns, &records, &snap, &snap.error)) return snap;
   }
   // Scanned after the dumps so that every listener found is already in some fd table.
-  const ProcessTable procs = ProcessTable::Scan(procfs);
+  const ProcessTable procs = scan_owners();
   for (const auto& r : records) snap.listeners.push_back(ToListener(r, procs));
   SortSnapshot(&snap);
   snap.ok = true;

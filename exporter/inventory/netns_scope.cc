@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "inventory/netstat.h"
 #include "logging/log.h"
 
 namespace se {
@@ -96,8 +97,10 @@ bool NetnsScope::Add(NetnsTarget target, std::string* error) {
   if (!sysctls)
     log::Debug("SYN queue sysctls unavailable; using listen backlogs only",
                {{"netns", std::to_string(target.inode)}, {"error", sysctl_error}});
+  UniqueFd netstat;
+  if (target.fd && !(netstat = OpenNetstat(target.fd.get(), error))) return false;
   const uint64_t inode = target.inode;
-  entries_[inode] = Entry{std::move(target), std::move(diag), std::move(sysctls)};
+  entries_[inode] = Entry{std::move(target), std::move(diag), std::move(sysctls), std::move(netstat)};
   return true;
 }
 
@@ -144,7 +147,8 @@ std::vector<NetnsHandle> NetnsScope::Handles() const {
   std::vector<NetnsHandle> out;
   out.reserve(entries_.size());
   for (const auto& [inode, entry] : entries_)
-    out.push_back({inode, entry.target.fd.get(), entry.diag.get(), entry.sysctls.get()});
+    out.push_back({inode, entry.target.fd.get(), entry.diag.get(), entry.sysctls.get(),
+                   entry.netstat.get()});
   return out;
 }
 

@@ -27,6 +27,7 @@ struct NetnsHandle {
   int fd;          // the namespace file, owned by the scope; -1 for the process's own namespace
   SockDiag* diag;  // owned by the scope, valid until the next Refresh()
   const SynQueueSysctls* sysctls;  // likewise; nullptr if they could not be opened
+  int netstat_fd = -1;  // its /proc/net/netstat, opened once; -1 for the process's own
 };
 
 // The namespaces in scope as one Refresh() found them; error is "" on success.
@@ -60,6 +61,7 @@ class NetnsScope {
     NetnsTarget target;
     std::unique_ptr<SockDiag> diag;
     std::unique_ptr<SynQueueSysctls> sysctls;
+    UniqueFd netstat;  // invalid for the process's own namespace
   };
   NetnsScope(NetnsMode mode, std::string procfs) : mode_(mode), procfs_(std::move(procfs)) {}
   bool Add(NetnsTarget target, std::string* error);

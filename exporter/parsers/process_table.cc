@@ -4,13 +4,37 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "net/unique_fd.h"
 
 namespace se {
 namespace {
+
+// Encode's layout: magic, u64 count, then per entry u64 inode, u32 pid, u8 length, comm bytes;
+// little-endian whatever the host, so a dump stays readable elsewhere.
+constexpr char kMagic[] = {'S', 'E', 'P', 'T', '1'};
+constexpr size_t kMinEntry = 8 + 4 + 1;
+constexpr size_t kMaxComm = 255;  // the kernel's comm is 15 bytes; procfs fixtures may be longer
+
+template <typename T>
+void PutInt(T v, std::string* out) {
+  for (size_t i = 0; i < sizeof(T); ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+template <typename T>
+bool TakeInt(std::string_view* in, T* v) {
+  if (in->size() < sizeof(T)) return false;
+  uint64_t x = 0;
+  for (size_t i = 0; i < sizeof(T); ++i)
+    x |= static_cast<uint64_t>(static_cast<unsigned char>((*in)[i])) << (8 * i);
+  *v = static_cast<T>(x);
+  in->remove_prefix(sizeof(T));
+  return true;
+}
 
 // Parses a decimal pid directory name; 0 for anything else ("self", "sys", ...).
 uint32_t ParsePid(const char* name) {
@@ -85,14 +109,55 @@ ProcessTable ProcessTable::Scan(const std::string& procfs) {
     const std::vector<uint64_t> inodes = SocketInodes(proc_fd, pid);
     if (inodes.empty()) continue;
     const std::string comm = ReadComm(proc_fd, pid);
-    for (uint64_t inode : inodes) {
-      auto it = table.owners_.find(inode);
-      // Forked workers share their parent's sockets; the lowest pid (usually the parent) wins.
-      if (it == table.owners_.end() || pid < it->second.pid) table.owners_[inode] = {pid, comm};
-    }
+    for (uint64_t inode : inodes) table.Add(inode, pid, comm);
   }
   closedir(dir);
   return table;
+}
+
+void ProcessTable::Add(uint64_t inode, uint32_t pid, std::string comm) {
+  auto it = owners_.find(inode);
+  if (it == owners_.end()) {
+    owners_.emplace(inode, Owner{pid, std::move(comm)});
+  } else if (pid < it->second.pid) {
+    it->second = {pid, std::move(comm)};
+  }
+}
+
+std::string ProcessTable::Encode() const {
+  std::string out(kMagic, sizeof(kMagic));
+  PutInt<uint64_t>(owners_.size(), &out);
+  for (const auto& [inode, owner] : owners_) {
+    const size_t len = std::min(owner.comm.size(), kMaxComm);
+    PutInt<uint64_t>(inode, &out);
+    PutInt<uint32_t>(owner.pid, &out);
+    PutInt<uint8_t>(static_cast<uint8_t>(len), &out);
+    out.append(owner.comm, 0, len);
+  }
+  return out;
+}
+
+bool ProcessTable::Decode(std::string_view bytes, ProcessTable* out) {
+  if (bytes.substr(0, sizeof(kMagic)) != std::string_view(kMagic, sizeof(kMagic))) return false;
+  bytes.remove_prefix(sizeof(kMagic));
+  uint64_t count = 0;
+  // Each entry takes at least kMinEntry bytes: a count beyond that is a lie, not an allocation.
+  if (!TakeInt(&bytes, &count) || count > bytes.size() / kMinEntry) return false;
+  ProcessTable table;
+  table.owners_.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t inode = 0;
+    uint32_t pid = 0;
+    uint8_t len = 0;
+    if (!TakeInt(&bytes, &inode) || !TakeInt(&bytes, &pid) || !TakeInt(&bytes, &len) ||
+        bytes.size() < len)
+      return false;
+    table.Add(inode, pid, std::string(bytes.substr(0, len)));
+    bytes.remove_prefix(len);
+  }
+  if (!bytes.empty()) return false;
+  *out = std::move(table);
+  return true;
 }
 
 std::string ProcessTable::CommandFor(uint64_t inode) const {

@@ -100,6 +100,8 @@ bool TcpEventsProbe::SetPolicy(const PolicyConfig& policy, std::string* error) {
 
 int TcpEventsProbe::events_fd() const { return bpf_map__fd(skel_->maps.events); }
 
+int TcpEventsProbe::policy_flags_fd() const { return bpf_map__fd(skel_->maps.policy_flags); }
+
 uint64_t TcpEventsProbe::EventsLost() const {
   std::vector<uint64_t> per_cpu(num_cpus_, 0);
   const uint32_t zero = 0;

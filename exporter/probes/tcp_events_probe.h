@@ -61,6 +61,8 @@ class TcpEventsProbe {
   bool SetPolicy(const PolicyConfig& policy, std::string* error);
   // The ring buffer of rare events (struct se_event), for an EventReader.
   int events_fd() const;
+  // policy_flags, an array map with a __u32 at key 0: the start-up check of map access.
+  int policy_flags_fd() const;
 
  private:
   TcpEventsProbe(tcp_events* skel, uint64_t* port_slot, const TcpEventsConfig& config);

@@ -42,6 +42,7 @@ TEST(DaemonAttachTest, ProbeThatFailsToAttachIsReportedAndTheRestStillCount) {
   test::Netns ns("attach");
   Daemon daemon(ScopedTo(ns));
   daemon.set_attach_fn(FailFor("tcp_receive_reset"));
+  daemon.set_sandboxed(false);  // it would sandbox the test process itself
   std::string error;
   ASSERT_TRUE(daemon.Start(&error)) << error;
 
@@ -71,6 +72,7 @@ TEST(DaemonAttachTest, StrictModeFailsNamingTheProbeAndLeavesNothingAttached) {
     o.probes_strict = true;
     Daemon daemon(o);
     daemon.set_attach_fn(FailFor("tcp_send_reset"));
+    daemon.set_sandboxed(false);
     EXPECT_FALSE(daemon.Start(&error));
   }
   EXPECT_NE(error.find("probe tcp_send_reset failed to attach"), std::string::npos) << error;

@@ -23,6 +23,8 @@
 namespace se {
 namespace {
 
+ProcessTable ScanProc() { return ProcessTable::Scan("/proc"); }
+
 // A named network namespace (`ip netns add`) with lo up, deleted when the object dies.
 class NamedNetns {
  public:
@@ -153,7 +155,7 @@ TEST_F(InventoryTest, PathScopeSeesExactlyTheNamespacesSockets) {
   auto scope = NetnsScope::Create(NetnsMode::kPath, ns_.path(), "/proc", &error);
   ASSERT_TRUE(scope) << error;
   EXPECT_EQ(scope->inode(), InodeOf(ns_.path()));
-  const InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
+  const InventorySnapshot snap = TakeInventory(scope->Refresh(), ScanProc);
   ASSERT_TRUE(snap.ok) << snap.error;
 
   const std::string comm = OwnComm();
@@ -174,7 +176,7 @@ TEST_F(InventoryTest, SelfScopeDoesNotSeeThePrivateNamespace) {
   auto scope = NetnsScope::Create(NetnsMode::kSelf, "", "/proc", &error);
   ASSERT_TRUE(scope) << error;
   EXPECT_EQ(scope->inode(), InodeOf("/proc/self/ns/net"));
-  const InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
+  const InventorySnapshot snap = TakeInventory(scope->Refresh(), ScanProc);
   ASSERT_TRUE(snap.ok) << snap.error;
   const std::string comm = OwnComm();
   for (const auto& l : snap.listeners) {
@@ -197,7 +199,7 @@ TEST_F(InventoryTest, AllScopeIncludesThePrivateNamespaceAndReusesItsSocket) {
   ASSERT_NE(first, nullptr);
   EXPECT_NE(find(InodeOf("/proc/self/ns/net")), nullptr);
 
-  const InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
+  const InventorySnapshot snap = TakeInventory(scope->Refresh(), ScanProc);
   ASSERT_TRUE(snap.ok) << snap.error;
   const Listener mine{Protocol::kTcp, "127.0.0.1", tcp_port_, OwnComm(), 3, 8};
   EXPECT_NE(std::find(snap.listeners.begin(), snap.listeners.end(), mine), snap.listeners.end());
@@ -217,7 +219,7 @@ TEST(InventoryDualStack, V4MappedConnectionsOfADualStackListenerCountAsInbound) 
   std::string error;
   auto scope = NetnsScope::Create(NetnsMode::kPath, ns.path(), "/proc", &error);
   ASSERT_TRUE(scope) << error;
-  const InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
+  const InventorySnapshot snap = TakeInventory(scope->Refresh(), ScanProc);
   ASSERT_TRUE(snap.ok) << snap.error;
   EXPECT_EQ(snap.listeners, (std::vector<Listener>{{Protocol::kTcp, "::", port, OwnComm(), 2, 4}}));
   // Server sides are AF_INET6 (::ffff:127.0.0.1) sockets, client sides AF_INET ones.
@@ -298,14 +300,14 @@ TEST(InventorySynQueue, SynLimitFollowsTheNamespacesSysctls) {
   std::string error;
   auto scope = NetnsScope::Create(NetnsMode::kPath, ns.path(), "/proc", &error);
   ASSERT_TRUE(scope) << error;
-  InventorySnapshot snap = TakeInventory(scope->Refresh(), "/proc");
+  InventorySnapshot snap = TakeInventory(scope->Refresh(), ScanProc);
   ASSERT_TRUE(snap.ok) << snap.error;
   ASSERT_EQ(snap.listeners.size(), 1u);
   EXPECT_EQ(snap.listeners[0].accept_limit, 256u);
   EXPECT_EQ(snap.listeners[0].syn_limit, 48u);  // without cookies: 3/4 of 64
 
   ns.RunInside([] { WriteSysctl("tcp_syncookies", "1"); });
-  snap = TakeInventory(scope->Refresh(), "/proc");
+  snap = TakeInventory(scope->Refresh(), ScanProc);
   ASSERT_EQ(snap.listeners.size(), 1u);
   EXPECT_EQ(snap.listeners[0].syn_limit, 256u);  // with cookies: the listen backlog
 }

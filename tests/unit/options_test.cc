@@ -112,10 +112,47 @@ TEST(OptionsTest, EmptyPortsTrackItemsAreErrors) {
 
 TEST(OptionsTest, HelpListsEveryFlag) {
   const std::string usage = UsageText("socket_exporter");
-  for (const char* f : {"--web.listen-address", "--web.telemetry-path", "--netns", "--ports.track",
-                        "--ports.max", "--[no-]probes.strict", "--log.level", "--log.format",
-                        "--path.procfs", "--path.sysfs", "--version", "--help"}) {
+  for (const char* f :
+       {"--web.listen-address", "--web.telemetry-path", "--netns", "--ports.track", "--ports.max",
+        "--[no-]probes.strict", "--log.level", "--log.format", "--path.procfs", "--path.sysfs",
+        "--web.max-connections", "--web.max-connections-per-client", "--web.idle-timeout",
+        "--web.max-request-bytes", "--version", "--help"}) {
     EXPECT_NE(usage.find(f), std::string::npos) << f;
+  }
+}
+
+TEST(OptionsTest, TelemetryPathMustBeLiteralAndUnreserved) {
+  for (const std::string good : {"/metrics", "/custom/metrics", "/a-b_c.d~e", "/m/"}) {
+    const auto r = Parse({"--web.telemetry-path=" + good});
+    EXPECT_TRUE(r.ok) << good << ": " << r.error;
+    EXPECT_EQ(r.options.telemetry_path, good);
+  }
+  for (const std::string bad :
+       {"/**", "/m\"><script>", "/metrics?x", "/api/x", "/api", "//m", "/m//x", "/assets/x",
+        "/-/healthy", "/-/ready", "/", "", "m", "/m%20", "/m#x", "/m$", "/m'", "/m<", "/m x"}) {
+    const auto r = Parse({"--web.telemetry-path=" + bad});
+    EXPECT_FALSE(r.ok) << bad;
+    EXPECT_EQ(r.error.rfind("--web.telemetry-path=" + bad + ": expected a literal path", 0), 0u)
+        << r.error;
+  }
+}
+
+TEST(OptionsTest, HttpLimitsHaveDefaultsAndBounds) {
+  auto r = Parse({});
+  EXPECT_EQ(r.options.web_max_connections, 1024u);
+  EXPECT_EQ(r.options.web_max_connections_per_client, 64u);
+  EXPECT_EQ(r.options.web_idle_timeout_s, 5u);
+  EXPECT_EQ(r.options.web_max_request_bytes, 32768u);
+  r = Parse({"--web.max-connections=10", "--web.max-connections-per-client=0",
+             "--web.idle-timeout=2", "--web.max-request-bytes=8192"});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.options.web_max_connections, 10u);
+  EXPECT_EQ(r.options.web_max_connections_per_client, 0u);
+  EXPECT_EQ(r.options.web_idle_timeout_s, 2u);
+  EXPECT_EQ(r.options.web_max_request_bytes, 8192u);
+  for (const std::string bad : {"--web.max-connections=0", "--web.idle-timeout=0",
+                                "--web.idle-timeout=301", "--web.max-request-bytes=100"}) {
+    EXPECT_FALSE(Parse({bad}).ok) << bad;
   }
 }
 

@@ -72,7 +72,8 @@ ExporterProcess::~ExporterProcess() {
              << "exporter exited with " << code << " before ready; stderr:\n"
              << Stderr();
     }
-    if (Get("/-/ready").status == 200) return ::testing::AssertionSuccess();
+    const bool ready = ready_ ? ready_(port_) : Get("/-/ready").status == 200;
+    if (ready) return ::testing::AssertionSuccess();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return ::testing::AssertionFailure()

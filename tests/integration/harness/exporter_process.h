@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/command.h"
@@ -37,6 +38,10 @@ class ExporterProcess {
   ~ExporterProcess();  // kills the process if it is still running
   ExporterProcess(const ExporterProcess&) = delete;
   ExporterProcess& operator=(const ExporterProcess&) = delete;
+
+  // Replaces Start's plain-HTTP /-/ready check, e.g. with one over TLS; runs in the calling
+  // thread's network namespace and is given the listening port.
+  void SetReadyCheck(std::function<bool(uint16_t port)> ready) { ready_ = std::move(ready); }
 
   // Spawns the exporter and waits for /-/ready to answer 200; on failure includes its stderr.
   ::testing::AssertionResult Start(
@@ -68,6 +73,7 @@ class ExporterProcess {
   std::string stderr_path_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  std::function<bool(uint16_t port)> ready_;  // unset: GET /-/ready over plain HTTP
 };
 
 // Runs the exporter with exactly `args` until it exits (killed after `timeout`). `wrapper` is a

@@ -96,4 +96,28 @@ HttpResponse Request(uint16_t port, const std::string& method, const std::string
   return response;
 }
 
+RawReply RawExchange(uint16_t port, const std::string& raw, std::chrono::milliseconds timeout,
+                     const std::string& host) {
+  RawReply reply;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  ConnectResult conn = ConnectTcp(Endpoint{host, port}, timeout);
+  if (!conn.fd.valid()) return reply;
+  WriteAll(conn.fd.get(), raw);  // the server may close before taking it all
+  char buf[16384];
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return reply;
+    pollfd p{conn.fd.get(), POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    const ssize_t n = read(conn.fd.get(), buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) {
+      reply.closed = true;
+      return reply;
+    }
+    reply.data.append(buf, static_cast<size_t>(n));
+  }
+}
+
 }  // namespace se::test

@@ -23,6 +23,16 @@ HttpResponse Request(uint16_t port, const std::string& method, const std::string
                      const std::string& host = "127.0.0.1",
                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// What a raw exchange brought back: every byte until the server closed, or until the timeout.
+struct RawReply {
+  std::string data;
+  bool closed = false;  // the server closed the connection (EOF or reset) within the timeout
+};
+// Sends `raw` exactly as given on a new connection and reads until the server closes it or the
+// timeout passes: for malformed, pipelined or smuggling requests.
+RawReply RawExchange(uint16_t port, const std::string& raw, std::chrono::milliseconds timeout,
+                     const std::string& host = "127.0.0.1");
+
 }  // namespace se::test
 
 #endif  // SE_TEST_HARNESS_HTTP_CLIENT_H_
