@@ -162,7 +162,7 @@ summarize() {
   last=$(tail -n1 "$WORK/samples" | cut -d' ' -f1)
   window=$((last / 6 > 10 ? last / 6 : 10))  # first and last sixth (5 minutes of 30)
   read -r scrapes failed reloads <"$WORK/counts"
-  reloaded=$(grep -c 'configuration reloaded' "$WORK/exporter.log" || true)
+  reloaded=$(grep -c 'msg="configuration reloaded"' "$WORK/exporter.log" || true)
   {
     echo "machine: kernel $(uname -r), $(nproc) CPUs, CPU pressure $(pressure)"
     echo "exporter: $("$EXPORTER" --version 2>&1 | head -n1)$( ((TLS)) && echo ', TLS + basic auth')"

@@ -114,7 +114,12 @@ bool Daemon::Start(std::string* error) {
     *error = "--web.config.file: " + *error;
     return false;
   }
-  if (!CheckPrivileges(other_netns, error) || !CheckKernelBtf(options_.sysfs, error)) return false;
+  if (!RaisePermittedCapabilities(error) || !CheckPrivileges(other_netns, error) ||
+      !CheckKernelBtf(options_.sysfs, error))
+    return false;
+  // The owner helper forks first, while this is still the only thread and no BPF map, socket
+  // or namespace file is open yet, so none of them reaches it; it keeps CAP_SYS_PTRACE.
+  if (sandboxed_) owners_ = OwnerHelper::Start(options_.procfs, options_.log_format);
   scope_ = NetnsScope::Create(options_.netns_mode, options_.netns_path, options_.procfs, error);
   if (!scope_ || !OpenProbes(error) || !StartDetectors(error)) return false;
   if (!http_.Listen(options_.listen_address, error)) return false;
@@ -131,8 +136,6 @@ bool Daemon::Start(std::string* error) {
   // After attaching: listeners opened from now on are tracked by the kernel itself.
   TrackExistingListeners();
   // No thread may exist before this point: each keeps the capabilities it started with.
-  // The helper forks now, while it can still be given CAP_SYS_PTRACE and this is one thread.
-  if (sandboxed_) owners_ = OwnerHelper::Start(options_.procfs, options_.log_format);
   if (sandboxed_ && (!EnterSandbox(error) || !InstallFilter(error))) return false;
   // Events the kernel wrote since attaching wait in the ring buffer until here.
   events_ = EventReader::Start(

@@ -95,7 +95,12 @@ bool Confine(int* sock, pid_t parent, LogFormat log_format, std::string* error) 
     *error = Errno("close_range");
     return false;
   }
-  return DropPrivileges(OwnerHelperCapabilities(), error) &&
+#ifdef __SANITIZE_THREAD__
+  constexpr int kThreads = 2;  // TSan restarts its background thread in a forked child
+#else
+  constexpr int kThreads = 1;
+#endif
+  return DropPrivileges(OwnerHelperCapabilities(), error, kThreads) &&
          InstallOwnerHelperSeccomp(log_format, kHelperFd, error);
 }
 
@@ -128,6 +133,7 @@ std::unique_ptr<OwnerHelper> OwnerHelper::Start(const std::string& procfs, LogFo
   UniqueFd mine(fds[0]);
   UniqueFd theirs(fds[1]);
   const pid_t parent = getpid();
+  StopSanitizerThreads();  // so that the child, too, starts with one thread
   const pid_t pid = fork();
   if (pid == 0) RunHelper(theirs.get(), parent, procfs, log_format);
   theirs.reset();

@@ -111,18 +111,44 @@ bool MapAccessNeedsCapBpf(int map_fd) {
   return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 }
 
-bool DropPrivileges(const std::vector<KeptCapability>& keep, std::string* error) {
+bool RaisePermittedCapabilities(std::string* error) {
+  CapHandle caps(cap_get_proc(), cap_free);
+  if (!caps) {
+    *error = std::string("cap_get_proc: ") + std::strerror(errno);
+    return false;
+  }
+  bool raise = false;
+  for (cap_value_t cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+    if (!Has(cap, CAP_PERMITTED) || Has(cap, CAP_EFFECTIVE)) continue;
+    raise = true;
+    if (cap_set_flag(caps.get(), CAP_EFFECTIVE, 1, &cap, CAP_SET) != 0) {
+      *error = "cap_set_flag(" + CapabilityNames({{cap, ""}}) + "): " + std::strerror(errno);
+      return false;
+    }
+  }
+  if (raise && cap_set_proc(caps.get()) != 0) {
+    *error =
+        std::string("raising the permitted capabilities: cap_set_proc: ") + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+void StopSanitizerThreads() {
 #ifdef SE_SANITIZER_RUNTIME
-  // Stops TSan's background thread (started with the first thread), which would keep its caps.
   __sanitizer_sandbox_on_notify(nullptr);
 #endif
+}
+
+bool DropPrivileges(const std::vector<KeptCapability>& keep, std::string* error, int allowed) {
+  StopSanitizerThreads();
   int threads = CountThreads();
   // A thread joined a moment ago can stay listed until the kernel has released it.
-  for (int i = 0; i < 100 && threads > 1; ++i) {
+  for (int i = 0; i < 100 && threads > allowed; ++i) {
     usleep(1000);
     threads = CountThreads();
   }
-  if (threads != 1) {
+  if (threads > allowed) {
     *error = "dropping capabilities: " + std::to_string(threads) +
              " threads already run (each would keep its own capabilities)";
     return false;

@@ -27,13 +27,25 @@ std::vector<KeptCapability> OwnerHelperCapabilities();
 // of map_fd, an array map. Forks, so it must run before any thread exists.
 bool MapAccessNeedsCapBpf(int map_fd);
 
+// Makes every permitted capability effective. A binary given file capabilities without the
+// effective bit (setcap ...+p, as in the container image) starts with them permitted only; with
+// +ep, exec would fail outright wherever the runtime grants fewer than the file names.
+bool RaisePermittedCapabilities(std::string* error);
+
 // Reduces the calling thread's effective, permitted, inheritable, ambient and bounding sets to
 // `keep`, then sets no_new_privs. Must run while the thread is the process's only one (threads
 // have their own sets; later ones inherit these); false with a one-line *error otherwise.
-bool DropPrivileges(const std::vector<KeptCapability>& keep, std::string* error);
+// `threads` is how many threads the process may have (1; a forked child of a TSan build also
+// runs the runtime's own, which cannot be stopped there).
+bool DropPrivileges(const std::vector<KeptCapability>& keep, std::string* error, int threads = 1);
 
 // "cap_sys_admin,cap_sys_ptrace", or "none".
 std::string CapabilityNames(const std::vector<KeptCapability>& caps);
+
+// In sanitized builds, stops the runtime's background thread (TSan starts one with the first
+// thread, and again in a forked child unless it was stopped before the fork), which would keep
+// its own capabilities; a no-op otherwise.
+void StopSanitizerThreads();
 
 // The number of threads of this process (entries of /proc/self/task).
 int CountThreads();
