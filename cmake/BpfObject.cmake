@@ -10,6 +10,11 @@ find_program(BPFTOOL_EXECUTABLE NAMES bpftool PATHS /usr/sbin /sbin)
 
 set(SE_VMLINUX_BTF "/sys/kernel/btf/vmlinux" CACHE FILEPATH
     "Kernel BTF used to generate vmlinux.h (any BTF-enabled kernel works: CO-RE relocates at load)")
+# Where there is no kernel BTF to read (a container build), a committed header does instead:
+# -DSE_VMLINUX_H=bpf/vmlinux/x86_64/vmlinux.h, generated once from a recent kernel's BTF as
+# libbpf-tools does. CO-RE relocates against the running kernel's BTF at load either way.
+set(SE_VMLINUX_H "" CACHE FILEPATH
+    "Use this vmlinux.h instead of generating one from SE_VMLINUX_BTF (e.g. bpf/vmlinux/x86_64/vmlinux.h)")
 set(SE_BPF_GEN_DIR ${CMAKE_BINARY_DIR}/bpf)
 file(MAKE_DIRECTORY ${SE_BPF_GEN_DIR})
 
@@ -18,6 +23,11 @@ if(NOT CLANG_EXECUTABLE)
   set(SE_BPF_MISSING "clang not found (apt-get install clang llvm)")
 elseif(NOT BPFTOOL_EXECUTABLE)
   set(SE_BPF_MISSING "bpftool not found (apt-get install bpftool)")
+elseif(SE_VMLINUX_H)
+  get_filename_component(SE_VMLINUX_H ${SE_VMLINUX_H} ABSOLUTE BASE_DIR ${CMAKE_SOURCE_DIR})
+  if(NOT EXISTS ${SE_VMLINUX_H})
+    set(SE_BPF_MISSING "no vmlinux.h at ${SE_VMLINUX_H} (SE_VMLINUX_H)")
+  endif()
 elseif(NOT EXISTS ${SE_VMLINUX_BTF})
   set(SE_BPF_MISSING "no kernel BTF at ${SE_VMLINUX_BTF}: build on a kernel with "
                      "CONFIG_DEBUG_INFO_BTF=y or pass -DSE_VMLINUX_BTF=<path to a vmlinux with BTF>")
@@ -26,6 +36,13 @@ endif()
 if(SE_BPF_MISSING)
   message(WARNING "BPF objects cannot be built: ${SE_BPF_MISSING}. Only se_core and "
                   "unit_tests can be built in this tree.")
+elseif(SE_VMLINUX_H)
+  add_custom_command(
+    OUTPUT ${SE_BPF_GEN_DIR}/vmlinux.h
+    COMMAND ${CMAKE_COMMAND} -E copy ${SE_VMLINUX_H} ${SE_BPF_GEN_DIR}/vmlinux.h
+    DEPENDS ${SE_VMLINUX_H}
+    COMMENT "Using ${SE_VMLINUX_H} as vmlinux.h"
+    VERBATIM)
 else()
   add_custom_command(
     OUTPUT ${SE_BPF_GEN_DIR}/vmlinux.h

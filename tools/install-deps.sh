@@ -19,6 +19,14 @@ if [[ "${1:-}" == "--test" ]]; then
   # A machine may carry its own Node.js build (which bundles npm and conflicts with Debian's).
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
+  # kubectl renders deploy/kubernetes offline (kubectl kustomize); Debian's kubernetes-client
+  # provides it where no other kubectl is installed.
+  command -v kubectl >/dev/null || packages+=(kubernetes-client)
+  # systemd-analyze checks deploy/systemd (verify, security --offline); no running systemd needed.
+  command -v systemd-analyze >/dev/null || packages+=(systemd)
+  # The container image test builds the Dockerfile with podman on a debootstrap base image;
+  # runc because crun fails on this cgroup layout; getcap (libcap2-bin) reads its capabilities.
+  packages+=(podman runc debootstrap libcap2-bin)
 fi
 
 # Debian packages bpftool on its own; Ubuntu ships it in linux-tools.

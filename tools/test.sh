@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh --test
 npm ci --prefix tests/dashboards --no-audit --no-fund >/dev/null
+npm ci --prefix tests/deploy --no-audit --no-fund >/dev/null
 
 # The core library and its unit tests build on a machine without kernel BTF: prove it with a
 # tree configured as if there were none.
