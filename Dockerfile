@@ -24,9 +24,13 @@ ARG VERSION=0.1.0
 ARG REVISION=unknown
 # libstdc++ stays shared: prometheus-cpp, spdlog, fmt and yaml-cpp are shared C++ libraries
 # that load it anyway, and two copies of the C++ runtime in one process would not be safe.
-RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DSE_BUILD_TESTS=OFF -DSE_BUILD_BENCH=OFF -DSE_GIT_REVISION=${REVISION} \
-      -DSE_VMLINUX_H=/src/bpf/vmlinux/$(uname -m)/vmlinux.h \
+# An architecture without a committed vmlinux.h (only x86_64 is committed) falls back to the
+# build host's /sys/kernel/btf/vmlinux, and says so.
+RUN vmlinux=/src/bpf/vmlinux/$(uname -m)/vmlinux.h; btf=-DSE_VMLINUX_H=$vmlinux; \
+    if [ ! -f "$vmlinux" ]; then btf=; \
+      echo "no bpf/vmlinux/$(uname -m)/vmlinux.h: using this build host's kernel BTF" >&2; fi; \
+    cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DSE_BUILD_TESTS=OFF -DSE_BUILD_BENCH=OFF -DSE_GIT_REVISION=${REVISION} $btf \
  && cmake --build /build --target socket_exporter \
  && cc -O2 -Wall -Wextra -o /build/se-healthcheck /src/deploy/container/healthcheck.c
 # The runtime tree: both binaries, every library ldd names (the loader included) in Debian's

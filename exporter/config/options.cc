@@ -180,6 +180,19 @@ const std::vector<FlagSpec>& Specs() {
        [](const std::string& v, Options* o, std::string* e) {
          return SetBool("probes.strict", v, &o->probes_strict, e);
        }},
+      {"probes.syn-hook",
+       "Where SYNs are counted: cgroup (every socket under the cgroup v2 root), tc (ingress of "
+       "every interface of the namespace in scope; not with --netns=all), or auto (cgroup with "
+       "--netns=all or where the cgroup v2 mount is the hierarchy's root, else tc).",
+       "auto", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         std::string hook;
+         if (!SetChoice("probes.syn-hook", v, {"auto", "cgroup", "tc"}, &hook, e)) return false;
+         o->syn_hook = hook == "tc"       ? SynHookChoice::kTc
+                       : hook == "cgroup" ? SynHookChoice::kCgroup
+                                          : SynHookChoice::kAuto;
+         return true;
+       }},
       {"log.level", "Only log messages with the given severity or above: debug, info, warn, error.",
        "info", false,
        [](const std::string& v, Options* o, std::string* e) {
@@ -276,6 +289,15 @@ bool CheckTrackedFit(const Options& o, const std::string& track, std::string* er
   return false;
 }
 
+// TC ingress programs run on the interfaces of one namespace; --netns=all has no such set.
+bool CheckSynHook(const Options& o, std::string* error) {
+  if (o.syn_hook != SynHookChoice::kTc || o.netns_mode != NetnsMode::kAll) return true;
+  *error =
+      "--probes.syn-hook=tc counts the SYNs of one network namespace's interfaces, not "
+      "--netns=all: use --probes.syn-hook=cgroup (or auto) with the host's cgroup v2 root";
+  return false;
+}
+
 }  // namespace
 
 ParseResult ParseFlags(const std::vector<std::string>& args) {
@@ -294,7 +316,7 @@ ParseResult ParseFlags(const std::vector<std::string>& args) {
       return r;
     }
   }
-  r.ok = CheckTrackedFit(r.options, track, &r.error);
+  r.ok = CheckTrackedFit(r.options, track, &r.error) && CheckSynHook(r.options, &r.error);
   return r;
 }
 

@@ -10,6 +10,8 @@ namespace se {
 
 enum class NetnsMode { kSelf, kAll, kPath };
 enum class LogFormat { kLogfmt, kJson };
+// --probes.syn-hook: auto picks cgroup or tc at start-up (docs/architecture.md, "Counting SYNs").
+enum class SynHookChoice { kAuto, kCgroup, kTc };
 
 inline constexpr const char* kDefaultListenAddress = ":9976";
 inline constexpr uint32_t kDefaultPortsMax = 128;
@@ -35,6 +37,7 @@ struct Options {
   uint32_t ports_max = kDefaultPortsMax;
   uint32_t conn_table_entries = 1U << SE_CONN_TABLE_BITS;  // power of two
   bool probes_strict = false;
+  SynHookChoice syn_hook = SynHookChoice::kAuto;
   std::string log_level = "info";
   LogFormat log_format = LogFormat::kLogfmt;
   std::string config_file;  // --config.file, "" = defaults

@@ -34,6 +34,15 @@ bool Daemon::OpenProbes(std::string* error) {
   config.max_slots = options_.ports_max + 1;
   config.conn_table_bits = static_cast<uint32_t>(__builtin_ctz(options_.conn_table_entries));
   ReadEphemeralRange(options_.procfs, &config.ephemeral_low, &config.ephemeral_high);
+  config.syn_hook = ResolveSynHook(options_.syn_hook, options_.netns_mode, &syn_hook_why_);
+  UniqueFd syn_netns;  // kTc with --netns=PATH: the interfaces are that namespace's (the probe
+                       // keeps its own duplicate)
+  if (config.syn_hook == SynHook::kTc && options_.netns_mode == NetnsMode::kPath) {
+    uint64_t inode = 0;
+    syn_netns = OpenNetnsPath(options_.netns_path, &inode, error);
+    if (!syn_netns) return false;
+    config.syn_netns_fd = syn_netns.get();
+  }
   probe_ = TcpEventsProbe::Open(config, error);
   if (!probe_) return false;
   log::Debug(
@@ -73,7 +82,8 @@ bool Daemon::EnterSandbox(std::string* error) {
     return false;
   }
   for (const KeptCapability& k : keep)
-    log::Info("capability kept after start-up", {{"capability", CapabilityNames({k})}, {"why", k.why}});
+    log::Info("capability kept after start-up",
+              {{"capability", CapabilityNames({k})}, {"why", k.why}});
   log::Debug("capabilities dropped", {{"kept", CapabilityNames(keep)}});
   return true;
 }
@@ -133,6 +143,10 @@ bool Daemon::Start(std::string* error) {
              "socket_exporter needs " + kKernelRequirement;
     return false;
   }
+  log::Info("SYN counter hook", {{"hook", probe_->syn_hook() == SynHook::kTc ? "tc" : "cgroup"},
+                                 {"why", syn_hook_why_}});
+  if (probe_->syn_hook() == SynHook::kCgroup && !CgroupRootWarning().empty())
+    log::Warn("SYN counter misses sockets", {{"err", CgroupRootWarning()}});
   // After attaching: listeners opened from now on are tracked by the kernel itself.
   TrackExistingListeners();
   // No thread may exist before this point: each keeps the capabilities it started with.

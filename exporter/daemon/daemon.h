@@ -92,8 +92,9 @@ class Daemon : public HttpEndpoints {
   ReloadStatus reload_status_;
   RateHistory history_;  // the live view's rates, recorded by the detector loop
   AttachFn attach_ = DefaultAttach();
-  bool sandboxed_ = true;  // capabilities dropped, no_new_privs and seccomp after start-up
-  std::mutex scrape_mu_;  // one scrape at a time; held while the probes go away
+  std::string syn_hook_why_;  // why --probes.syn-hook resolved as it did, for the log
+  bool sandboxed_ = true;     // capabilities dropped, no_new_privs and seccomp after start-up
+  std::mutex scrape_mu_;      // one scrape at a time; held while the probes go away
   std::atomic<bool> ready_{false};
 
   // The detector loop's thread and what it waits on (loop_mu_ guards schedule_, stop_).

@@ -15,19 +15,40 @@
 #include "net/unique_fd.h"
 #include "probes/libbpf_log.h"
 #include "system/preflight.h"
+#include "system/privileges.h"
 #include "tcp_events.skel.h"
 
 namespace se {
 namespace {
 
+// The programs of the probe: the tracepoints and the SYN counter of the chosen hook. link is
+// nullptr for syn_tc_ingress, whose attachments (one per interface) TcIngress holds.
 template <typename Fn>
-void ForEachProgram(tcp_events* skel, Fn fn) {
+void ForEachProgram(tcp_events* skel, SynHook hook, Fn fn) {
   fn("inet_sock_set_state", skel->progs.inet_sock_set_state, &skel->links.inet_sock_set_state);
   fn("tcp_send_reset", skel->progs.tcp_send_reset, &skel->links.tcp_send_reset);
   fn("tcp_receive_reset", skel->progs.tcp_receive_reset, &skel->links.tcp_receive_reset);
-  fn("syn_ingress", skel->progs.syn_ingress, &skel->links.syn_ingress);
+  if (hook == SynHook::kCgroup)
+    fn("syn_ingress", skel->progs.syn_ingress, &skel->links.syn_ingress);
+  else
+    fn("syn_tc_ingress", skel->progs.syn_tc_ingress, static_cast<bpf_link**>(nullptr));
   fn("tcp_retransmit_synack", skel->progs.tcp_retransmit_synack,
      &skel->links.tcp_retransmit_synack);
+}
+
+// The id the kernel gives the root of the cgroup v2 hierarchy.
+constexpr uint64_t kRootCgroupId = 1;
+
+// The cgroup id of a cgroup v2 directory (its file handle holds it); 0 if it cannot be read.
+uint64_t CgroupId(const std::string& dir) {
+  struct {
+    file_handle handle;
+    uint64_t id;
+  } fh{};
+  fh.handle.handle_bytes = sizeof(fh.id);
+  int mount_id = 0;
+  if (name_to_handle_at(AT_FDCWD, dir.c_str(), &fh.handle, &mount_id, 0) != 0) return 0;
+  return fh.handle.handle_bytes == sizeof(fh.id) ? fh.id : 0;
 }
 
 }  // namespace
@@ -42,6 +63,35 @@ std::string Cgroup2Root() {
   return "";
 }
 
+SynHook ResolveSynHook(SynHookChoice choice, NetnsMode mode, std::string* why) {
+  if (choice != SynHookChoice::kAuto) {
+    *why = "--probes.syn-hook";
+    return choice == SynHookChoice::kTc ? SynHook::kTc : SynHook::kCgroup;
+  }
+  if (mode == NetnsMode::kAll) {
+    *why = "--netns=all: only the cgroup v2 root sees every namespace's sockets";
+    return SynHook::kCgroup;
+  }
+  if (Cgroup2Root().empty()) {
+    *why = "no cgroup v2 mount here";
+    return SynHook::kTc;
+  }
+  if (CgroupId(Cgroup2Root()) != kRootCgroupId) {
+    *why = "the cgroup v2 mount here is one cgroup, not the hierarchy's root";
+    return SynHook::kTc;
+  }
+  *why = "the cgroup v2 hierarchy's root is mounted here";
+  return SynHook::kCgroup;
+}
+
+std::string CgroupRootWarning() {
+  const std::string root = Cgroup2Root();
+  if (root.empty() || CgroupId(root) == kRootCgroupId) return "";
+  return "the cgroup v2 mount at " + root +
+         " is one cgroup, not the hierarchy's root: only SYNs to sockets of cgroups below it "
+         "are counted; mount the host's cgroup v2 root there, or use --probes.syn-hook=tc";
+}
+
 namespace {
 
 // Why a program did not attach, and the fix where it is known.
@@ -50,11 +100,14 @@ std::string AttachFailure(bpf_program* prog, int err) {
   const bpf_prog_type type = bpf_program__type(prog);
   if (type == BPF_PROG_TYPE_CGROUP_SKB && err == ENOENT && Cgroup2Root().empty()) {
     return "no cgroup v2 mount in /proc/self/mounts (under `ip netns exec`, mount it with "
-           "`mount -t cgroup2 none /sys/fs/cgroup`, or run the exporter with nsenter)";
+           "`mount -t cgroup2 none /sys/fs/cgroup`, run the exporter with nsenter, or count "
+           "SYNs at TC ingress with --probes.syn-hook=tc)";
   }
   if (err != EPERM && err != EACCES) return why;
   if (type == BPF_PROG_TYPE_CGROUP_SKB)
     return why + ": attaching a cgroup_skb program needs CAP_NET_ADMIN; run as root or grant it";
+  if (type == BPF_PROG_TYPE_SCHED_CLS)
+    return why + ": attaching a TC program needs CAP_NET_ADMIN; run as root or grant it";
   if (type == BPF_PROG_TYPE_TRACING)
     return why +
            ": attaching a tracing program needs CAP_BPF and CAP_PERFMON; run as root or "
@@ -64,7 +117,7 @@ std::string AttachFailure(bpf_program* prog, int err) {
 
 // What serving without a probe loses, for the warning.
 const char* WithoutProbe(const std::string& probe) {
-  return probe == "syn_ingress" ? "; SYN counting is off" : "";
+  return probe.rfind("syn_", 0) == 0 ? "; SYN counting is off" : "";
 }
 
 }  // namespace
@@ -89,9 +142,13 @@ AttachFn DefaultAttach() {
 constexpr size_t kPortSlotBytes = SE_PORT_COUNT * sizeof(uint64_t);
 
 TcpEventsProbe::TcpEventsProbe(tcp_events* skel, uint64_t* port_slot, const TcpEventsConfig& config)
-    : skel_(skel), port_slot_(port_slot), config_(config), num_cpus_(libbpf_num_possible_cpus()) {}
+    : skel_(skel), port_slot_(port_slot), config_(config), num_cpus_(libbpf_num_possible_cpus()) {
+  if (config.syn_netns_fd >= 0) syn_netns_.reset(fcntl(config.syn_netns_fd, F_DUPFD_CLOEXEC, 0));
+  config_.syn_netns_fd = syn_netns_.get();
+}
 
 TcpEventsProbe::~TcpEventsProbe() {
+  tc_.Detach();
   munmap(port_slot_, kPortSlotBytes);
   tcp_events::destroy(skel_);
 }
@@ -111,6 +168,11 @@ std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& conf
   bpf_map__set_max_entries(skel->maps.port_counters, config.max_slots);
   skel->rodata->conn_table_bits = config.conn_table_bits;
   bpf_map__set_max_entries(skel->maps.conn_table, 1U << config.conn_table_bits);
+  // Only the chosen SYN counter is loaded; a TC program not even that without CAP_NET_ADMIN
+  // (the kernel refuses it, and with it the whole object): Attach() reports it then.
+  const bool tc = config.syn_hook == SynHook::kTc;
+  bpf_program__set_autoload(tc ? skel->progs.syn_ingress : skel->progs.syn_tc_ingress, false);
+  if (tc && !CanAdministerNetwork()) bpf_program__set_autoload(skel->progs.syn_tc_ingress, false);
   const int err = tcp_events::load(skel);
   if (err) {
     const int e = -err;
@@ -154,37 +216,47 @@ void TcpEventsProbe::TrackPort(uint16_t port, bool listening) {
 
 bool TcpEventsProbe::Attach(bool strict, const AttachFn& attach, std::string* error) {
   bool ok = true;
-  ForEachProgram(skel_, [&](const char* probe, bpf_program* prog, bpf_link** link) {
-    if (!ok) return;
-    errno = 0;
-    *link = attach(prog, probe);
-    if (*link) {
-      log::Info("probe attached", {{"probe", probe}});
-      return;
-    }
-    *link = nullptr;
-    const std::string why = AttachFailure(prog, errno ? errno : EINVAL);
-    if (strict) {
-      *error = std::string("probe ") + probe + " failed to attach: " + why +
-               " (drop --probes.strict to serve without it)";
-      ok = false;
-      return;
-    }
-    log::Warn("probe failed to attach, serving without it",
-              {{"probe", probe}, {"err", why + WithoutProbe(probe)}});
-  });
+  ForEachProgram(
+      skel_, config_.syn_hook, [&](const char* probe, bpf_program* prog, bpf_link** link) {
+        if (!ok) return;
+        errno = 0;
+        std::string partial;
+        const int prog_fd = link ? -1 : bpf_program__fd(prog);
+        errno = link || prog_fd >= 0 ? 0 : EPERM;  // a TC program not loaded: see Open()
+        const bool attached =
+            link ? (*link = attach(prog, probe)) != nullptr
+                 : prog_fd >= 0 && tc_.Attach(prog_fd, config_.syn_netns_fd, &partial);
+        if (attached) {
+          log::Info("probe attached",
+                    link ? log::Fields{{"probe", probe}}
+                         : log::Fields{{"probe", probe}, {"interfaces", tc_.Interfaces()}});
+          return;
+        }
+        const std::string why = AttachFailure(prog, errno ? errno : EINVAL) +
+                                (partial.empty() ? "" : " (" + partial + ")");
+        if (strict) {
+          *error = std::string("probe ") + probe + " failed to attach: " + why +
+                   " (drop --probes.strict to serve without it)";
+          ok = false;
+          return;
+        }
+        log::Warn("probe failed to attach, serving without it",
+                  {{"probe", probe}, {"err", why + WithoutProbe(probe)}});
+      });
   return ok;
 }
 
 bool TcpEventsProbe::AnyAttached() const {
   bool any = false;
-  ForEachProgram(skel_,
-                 [&](const char*, bpf_program*, bpf_link** link) { any |= *link != nullptr; });
+  ForEachProgram(skel_, config_.syn_hook, [&](const char*, bpf_program*, bpf_link** link) {
+    any |= link ? *link != nullptr : tc_.attached();
+  });
   return any;
 }
 
 void TcpEventsProbe::Detach() {
-  ForEachProgram(skel_, [](const char*, bpf_program*, bpf_link** link) {
+  ForEachProgram(skel_, config_.syn_hook, [this](const char*, bpf_program*, bpf_link** link) {
+    if (!link) return tc_.Detach();
     bpf_link__destroy(*link);
     *link = nullptr;
   });
@@ -240,19 +312,20 @@ KernelSnapshot TcpEventsProbe::Snapshot() const {
 
 std::vector<ProgramStats> TcpEventsProbe::Stats() const {
   std::vector<ProgramStats> out;
-  ForEachProgram(skel_, [&](const char* probe, bpf_program* prog, bpf_link** link) {
-    ProgramStats s;
-    s.probe = probe;
-    s.attached = *link != nullptr;
-    bpf_prog_info info{};
-    uint32_t len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) {
-      s.run_count = info.run_cnt;
-      s.run_time_ns = info.run_time_ns;
-      s.missed_events = info.recursion_misses;
-    }
-    out.push_back(s);
-  });
+  ForEachProgram(skel_, config_.syn_hook,
+                 [&](const char* probe, bpf_program* prog, bpf_link** link) {
+                   ProgramStats s;
+                   s.probe = probe;
+                   s.attached = link ? *link != nullptr : tc_.attached();
+                   bpf_prog_info info{};
+                   uint32_t len = sizeof(info);
+                   if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) {
+                     s.run_count = info.run_cnt;
+                     s.run_time_ns = info.run_time_ns;
+                     s.missed_events = info.recursion_misses;
+                   }
+                   out.push_back(s);
+                 });
   return out;
 }
 

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "config/config_file.h"
+#include "config/options.h"
+#include "probes/tc_ingress.h"
 #include "snapshot/kernel_snapshot.h"
 #include "socket_exporter.h"
 
@@ -21,8 +23,23 @@ namespace se {
 using AttachFn = std::function<bpf_link*(bpf_program* prog, const std::string& probe)>;
 AttachFn DefaultAttach();
 
+// Where SYNs are counted (docs/architecture.md, "Counting SYNs").
+enum class SynHook { kCgroup, kTc };
+
+// The hook a --probes.syn-hook choice stands for in this process, and why, for the log:
+// auto is cgroup with --netns=all or where the cgroup v2 mount is the hierarchy's root (the
+// host's tree), tc otherwise (a container that sees only its own cgroup, or no cgroup v2 mount,
+// such as a sidecar).
+SynHook ResolveSynHook(SynHookChoice choice, NetnsMode mode, std::string* why);
+// "" if the cgroup v2 mount is the hierarchy's root (or there is none); otherwise what the
+// cgroup_skb SYN counter attached there misses, and the fix.
+std::string CgroupRootWarning();
+
 struct TcpEventsConfig {
   uint32_t netns_ino = 0;  // 0: every namespace
+  SynHook syn_hook = SynHook::kCgroup;
+  int syn_netns_fd = -1;   // kTc: the namespace whose interfaces it attaches to (Open() keeps a
+                           // duplicate); -1: the exporter's own
   uint32_t max_slots = 1;  // tracked ports + 1 for "other"
   uint16_t ephemeral_low = 32768;
   uint16_t ephemeral_high = 60999;
@@ -42,10 +59,12 @@ class TcpEventsProbe {
   // it allocates with the same atomic protocol as the BPF programs.
   void TrackPort(uint16_t port, bool listening);
 
-  // Attaches every program; returns false with *error naming the first failure if
-  // strict, otherwise logs failures and keeps the ones that attached.
+  // Attaches every program (the SYN counter to the hook the config chose); returns false with
+  // *error naming the first failure if strict, otherwise logs failures and keeps the ones that
+  // attached.
   bool Attach(bool strict, const AttachFn& attach, std::string* error);
   bool AnyAttached() const;
+  SynHook syn_hook() const { return config_.syn_hook; }
   // Detaches every program; maps and counters stay (benchmarks alternate attach/detach).
   void Detach();
 
@@ -79,6 +98,8 @@ class TcpEventsProbe {
   TcpEventsConfig config_;
   int num_cpus_;
   std::vector<uint64_t> sources_read_;  // per CPU: ring position already read
+  UniqueFd syn_netns_;                  // config_.syn_netns_fd's duplicate
+  TcIngress tc_;                        // SynHook::kTc: syn_tc_ingress on every interface
 };
 
 }  // namespace se

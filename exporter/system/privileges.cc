@@ -53,8 +53,8 @@ bool DropBounding(const std::vector<KeptCapability>& keep, std::string* error) {
   for (cap_value_t cap = 0; cap <= CAP_LAST_CAP; ++cap) {
     if (Kept(keep, cap) || CAP_IS_SUPPORTED(cap) == 0) continue;
     if (cap_drop_bound(cap) != 0) {
-      *error = "dropping " + CapabilityNames({{cap, ""}}) + " from the bounding set: " +
-               std::strerror(errno);
+      *error = "dropping " + CapabilityNames({{cap, ""}}) +
+               " from the bounding set: " + std::strerror(errno);
       return false;
     }
   }
@@ -87,6 +87,10 @@ std::vector<KeptCapability> CapabilitiesToKeep(NetnsMode mode, bool map_access_n
   if (map_access_needs_cap_bpf)
     keep.push_back({CAP_BPF, "bpf() on open map fds (kernel.unprivileged_bpf_disabled)"});
   return HeldOnly(keep);
+}
+
+bool CanAdministerNetwork() {
+  return Has(CAP_NET_ADMIN, CAP_EFFECTIVE) || Has(CAP_SYS_ADMIN, CAP_EFFECTIVE);
 }
 
 std::vector<KeptCapability> OwnerHelperCapabilities() {

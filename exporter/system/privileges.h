@@ -18,6 +18,10 @@ struct KeptCapability {
 // CAP_DAC_READ_SEARCH to open their /proc/PID/ns/net; CAP_BPF if map access needs it.
 std::vector<KeptCapability> CapabilitiesToKeep(NetnsMode mode, bool map_access_needs_cap_bpf);
 
+// Whether CAP_NET_ADMIN (or CAP_SYS_ADMIN, which stands in for it) is effective: the kernel
+// refuses to load a TC program without one.
+bool CanAdministerNetwork();
+
 // What the owner helper keeps (those of the two that are held): CAP_SYS_PTRACE and
 // CAP_DAC_READ_SEARCH, to list every process's /proc/PID/fd.
 std::vector<KeptCapability> OwnerHelperCapabilities();

@@ -80,6 +80,19 @@ export const cases = [
     expect: /DaemonSet: must mount the host's \/sys\/fs\/cgroup at \/sys\/fs\/cgroup read-only/,
   },
   {
+    name: 'a sidecar counting SYNs on a cgroup root',
+    mutate: (m) => { sidecar(m).args = sidecar(m).args.filter((a) => !a.startsWith('--probes.syn-hook')); },
+    expect: /sidecar Deployment: must count SYNs with --probes.syn-hook=tc/,
+  },
+  {
+    name: 'a sidecar mounting the host cgroup tree',
+    mutate: (m) => {
+      m['sidecar-example.yaml'][0].spec.template.spec.volumes = [
+        { name: 'cgroup2', hostPath: { path: '/sys/fs/cgroup', type: 'Directory' } }];
+    },
+    expect: /sidecar Deployment: must not mount host paths/,
+  },
+  {
     name: 'a readiness probe on the liveness path',
     mutate: (m) => { sidecar(m).readinessProbe.httpGet.path = '/-/healthy'; },
     expect: /sidecar Deployment: readiness probe must GET \/-\/ready/,

@@ -34,20 +34,23 @@ function exporterErrors(name, pod, netns, caps) {
   if (!(res.requests || {}).cpu || !(res.requests || {}).memory || !(res.limits || {}).memory) {
     err('needs cpu and memory requests and a memory limit');
   }
-  // The SYN counter attaches to the first cgroup2 mount: the host's root, read-only.
-  const mount = (c.volumeMounts || []).find((m) => m.mountPath === '/sys/fs/cgroup');
-  const vol = mount && (pod.volumes || []).find((v) => v.name === mount.name);
-  if (!mount || !mount.readOnly || !vol || !vol.hostPath || vol.hostPath.path !== '/sys/fs/cgroup') {
-    err("must mount the host's /sys/fs/cgroup at /sys/fs/cgroup read-only");
-  }
   if (pod.automountServiceAccountToken !== false) err('must not mount a service account token');
   return errors;
 }
+
+const exporterContainer = (pod) => (pod.containers || []).find((x) => x.name === 'socket-exporter') || {};
 
 function daemonSetErrors(ds) {
   const pod = ds.spec.template.spec;
   const errors = exporterErrors('DaemonSet', pod, 'all', DAEMONSET_CAPS);
   const err = (m) => errors.push(`DaemonSet: ${m}`);
+  // --netns=all counts SYNs on the cgroup v2 root, the first cgroup2 mount: the host's, read-only.
+  const c = exporterContainer(pod);
+  const mount = (c.volumeMounts || []).find((m) => m.mountPath === '/sys/fs/cgroup');
+  const vol = mount && (pod.volumes || []).find((v) => v.name === mount.name);
+  if (!mount || !mount.readOnly || !vol || !vol.hostPath || vol.hostPath.path !== '/sys/fs/cgroup') {
+    err("must mount the host's /sys/fs/cgroup at /sys/fs/cgroup read-only");
+  }
   if (pod.hostPID !== true) err('hostPID must be true for --netns=all');
   if (pod.hostNetwork) err('must not use the host network');
   if (!(pod.tolerations || []).some((t) => t.operator === 'Exists' && !t.key && !t.effect)) {
@@ -58,7 +61,6 @@ function daemonSetErrors(ds) {
   if ((ds.spec.updateStrategy || {}).type !== 'RollingUpdate' || ru.maxUnavailable !== '10%') {
     err('updateStrategy must be RollingUpdate with maxUnavailable 10%');
   }
-  const c = pod.containers.find((x) => x.name === 'socket-exporter') || {};
   if ((((c.securityContext || {}).appArmorProfile) || {}).type !== 'Unconfined') {
     err('AppArmor must be Unconfined (the default profile refuses /proc/PID/ns of host processes)');
   }
@@ -73,6 +75,12 @@ function sidecarErrors(deploy) {
   const errors = exporterErrors('sidecar Deployment', pod, 'self', SIDECAR_CAPS);
   if (pod.hostPID || pod.hostNetwork) errors.push('sidecar Deployment: must not share host namespaces');
   if ((pod.containers || []).length < 2) errors.push('sidecar Deployment: needs an application container');
+  // The pod's SYNs are counted at TC ingress of its interfaces: no host mount, nothing node-wide.
+  const c = exporterContainer(pod);
+  if (!(c.args || []).includes('--probes.syn-hook=tc')) {
+    errors.push('sidecar Deployment: must count SYNs with --probes.syn-hook=tc');
+  }
+  if ((pod.volumes || []).some((v) => v.hostPath)) errors.push('sidecar Deployment: must not mount host paths');
   return errors;
 }
 

@@ -12,20 +12,18 @@
 // Podman runs with a containers.conf of this test's own: host network by default (never the
 // bridge network, whose conntrack table fills up), runc, cgroupfs, file events logger.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "container_fixture.h"
 #include "harness/command.h"
 #include "harness/http_client.h"
 #include "harness/metrics_text.h"
@@ -39,191 +37,6 @@ using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
-
-constexpr char kImage[] = "localhost/socket_exporter:e2e";
-constexpr char kBaseImage[] = "localhost/debian:bookworm";  // kept between runs
-constexpr double kMaxImageBytes = 40e6;                     // the Dockerfile's size target
-constexpr uint16_t kExporterPort = 9976;
-constexpr uint16_t kServicePort = 8080;  // the same in both namespaces
-// The capabilities a --netns=self sidecar needs (docs/security.md#privileges), as bits of
-// /proc/PID/status: CAP_NET_ADMIN (12), CAP_PERFMON (38), CAP_BPF (39).
-constexpr char kSidecarCaps[] = "BPF,PERFMON,NET_ADMIN";
-constexpr uint64_t kSidecarCapMask = (1ULL << 12) | (1ULL << 38) | (1ULL << 39);
-
-constexpr char kContainersConf[] = R"([containers]
-netns = "host"
-default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
-
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-)";
-
-CommandResult Podman(std::vector<std::string> args, milliseconds timeout = seconds(60)) {
-  args.insert(args.begin(), "podman");
-  return RunCommand(args, timeout);
-}
-
-// The last `n` characters of a command's output, for failure messages.
-std::string Tail(const CommandResult& r, size_t n = 3000) {
-  const std::string all = r.out + r.err;
-  return all.size() > n ? "..." + all.substr(all.size() - n) : all;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// Imports `debootstrap --variant=minbase bookworm` as kBaseImage unless it exists already.
-std::string EnsureBaseImage() {
-  if (Podman({"image", "exists", kBaseImage}).exit_code == 0) return "";
-  if (!InPath("debootstrap")) return "debootstrap is missing (tools/install-deps.sh --test)";
-  const std::string dir = "/tmp/se-e2e-rootfs-" + std::to_string(getpid());
-  const CommandResult boot = RunCommand(
-      {"debootstrap", "--variant=minbase", "bookworm", dir, "http://deb.debian.org/debian"},
-      minutes(15));
-  std::string error;
-  if (boot.exit_code != 0) {
-    error = "debootstrap failed: " + Tail(boot);
-  } else {
-    // The downloaded .debs are not part of the base (about 100 MB).
-    std::filesystem::remove_all(dir + "/var/cache/apt/archives");
-    const CommandResult import = RunCommand(
-        {"sh", "-c", "tar -C '" + dir + "' -c . | podman import - " + kBaseImage}, minutes(5));
-    if (import.exit_code != 0) error = "podman import failed: " + Tail(import);
-  }
-  std::filesystem::remove_all(dir);
-  return error;
-}
-
-// Built once for the suite; a reason to skip (podman cannot run) or to fail (anything else).
-class ContainerImageTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    conf_path_ = MakeTempFile("se-e2e-containers-conf");
-    std::ofstream(conf_path_) << kContainersConf;
-    setenv("CONTAINERS_CONF", conf_path_.c_str(), 1);
-    if (!InPath("podman")) {
-      skip_ = "podman is not installed (tools/install-deps.sh --test installs it)";
-      return;
-    }
-    const CommandResult info = Podman({"info"});
-    if (info.exit_code != 0) {
-      skip_ = "podman cannot run here (`podman info` failed): " + Tail(info, 500);
-      return;
-    }
-    error_ = EnsureBaseImage();
-    if (!error_.empty()) return;
-    const auto start = std::chrono::steady_clock::now();
-    const CommandResult build =
-        Podman({"build", "--network=host", "--format=docker", "--pull=never", "--build-arg",
-                std::string("BUILD_BASE=") + kBaseImage, "--build-arg", "REVISION=e2e", "--tag",
-                kImage, SE_SOURCE_DIR},
-               minutes(40));
-    if (build.exit_code != 0) error_ = "podman build failed: " + Tail(build);
-    std::cerr << "podman build took "
-              << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
-              << " s\n";
-  }
-
-  static void TearDownTestSuite() { std::filesystem::remove(conf_path_); }
-
-  void SetUp() override {
-    if (!skip_.empty()) GTEST_SKIP() << skip_;
-    ASSERT_TRUE(error_.empty()) << error_;
-  }
-
-  static std::string conf_path_;
-  static std::string skip_;
-  static std::string error_;
-};
-
-std::string ContainerImageTest::conf_path_;
-std::string ContainerImageTest::skip_;
-std::string ContainerImageTest::error_;
-
-// A detached container removed by name when the test ends, passed or not.
-class Container {
- public:
-  explicit Container(std::vector<std::string> run_args)
-      : name_("se-e2e-" + std::to_string(getpid())) {
-    Podman({"rm", "--force", "--time=0", name_});  // a leftover of a killed run
-    std::vector<std::string> args = {"run", "--detach", "--name", name_, "--pull=never"};
-    args.insert(args.end(), run_args.begin(), run_args.end());
-    started_ = Podman(args, seconds(120));
-  }
-  ~Container() { Podman({"rm", "--force", "--time=2", name_}, seconds(60)); }
-  Container(const Container&) = delete;
-  Container& operator=(const Container&) = delete;
-
-  const CommandResult& started() const { return started_; }
-  const std::string& name() const { return name_; }
-  std::string Logs() const {
-    const CommandResult r = Podman({"logs", name_});
-    return r.out + r.err;
-  }
-  std::string Inspect(const std::string& format) const {
-    return Trim(Podman({"inspect", "--format", format, name_}).out);
-  }
-
- private:
-  std::string name_;
-  CommandResult started_;
-};
-
-// Podman 4.3's default seccomp profile (/usr/share/containers/seccomp.json) allows bpf() and
-// perf_event_open() only with CAP_SYS_ADMIN. A copy that also allows them with CAP_BPF and
-// CAP_PERFMON, as Docker's profile does, lets a sidecar start without CAP_SYS_ADMIN. Returns
-// the path of the copy, or "" with *error set.
-std::string SidecarSeccompProfile(std::string* error) {
-  const std::string source = "/usr/share/containers/seccomp.json";
-  json profile = json::parse(ReadFile(source), nullptr, false);
-  if (!profile.is_object() || !profile["syscalls"].is_array()) {
-    *error = "cannot read podman's seccomp profile " + source;
-    return "";
-  }
-  for (json& rule : profile["syscalls"]) {
-    if (rule.value("action", "") != "SCMP_ACT_ERRNO" || !rule["names"].is_array()) continue;
-    json names = json::array();
-    for (const json& n : rule["names"])
-      if (n != "bpf" && n != "perf_event_open") names.push_back(n);
-    rule["names"] = names;
-  }
-  profile["syscalls"].push_back(
-      {{"names", {"bpf"}}, {"action", "SCMP_ACT_ALLOW"}, {"includes", {{"caps", {"CAP_BPF"}}}}});
-  profile["syscalls"].push_back({{"names", {"perf_event_open"}},
-                                 {"action", "SCMP_ACT_ALLOW"},
-                                 {"includes", {{"caps", {"CAP_PERFMON"}}}}});
-  const std::string path = MakeTempFile("se-e2e-seccomp");
-  std::ofstream(path) << profile.dump(1);
-  return path;
-}
-
-// "CapEff:\t0000000000000000" of /proc/PID/status as a number (~0 when absent).
-uint64_t StatusMask(const std::string& status, const std::string& key) {
-  const size_t at = status.find("\n" + key + ":\t");
-  if (at == std::string::npos) return ~0ULL;
-  return std::stoull(status.substr(at + key.size() + 3, 16), nullptr, 16);
-}
-
-// Polls the exporter inside ns until `done` holds for a scrape, or the timeout passes.
-ParsedMetrics ScrapeUntil(const Netns& ns, const std::function<bool(const ParsedMetrics&)>& done,
-                          milliseconds timeout) {
-  ParsedMetrics m;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  do {
-    HttpResponse r;
-    ns.RunIn([&] { r = Scrape(kExporterPort, "/metrics"); });
-    if (r.status == 200) {
-      m = ParsedMetrics::Parse(r.body);
-      if (done(m)) break;
-    }
-    std::this_thread::sleep_for(milliseconds(250));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return m;
-}
 
 TEST_F(ContainerImageTest, ImageIsSmallRunsAsNonRootAndCarriesPermittedFileCapabilities) {
   const CommandResult inspect = Podman({"image", "inspect", kImage});
@@ -270,15 +83,9 @@ TEST_F(ContainerImageTest, SidecarCountsExactlyItsNamespacesConnectionsAndNoneOf
   std::string error;
   const std::string seccomp = SidecarSeccompProfile(&error);
   ASSERT_FALSE(seccomp.empty()) << error;
-  struct RemoveFile {
-    std::string path;
-    ~RemoveFile() { std::filesystem::remove(path); }
-  } remove_seccomp{seccomp};
+  const RemoveFile remove_seccomp{seccomp};
 
-  Container exporter({"--network", "ns:" + pod.Path(), "--read-only", "--cap-drop=ALL",
-                      std::string("--cap-add=") + kSidecarCaps, "--security-opt",
-                      "seccomp=" + seccomp, kImage, "--netns=self",
-                      "--web.listen-address=127.0.0.1:" + std::to_string(kExporterPort)});
+  Container exporter(SidecarRunArgs(pod, seccomp));
   ASSERT_EQ(exporter.started().exit_code, 0) << Tail(exporter.started());
   HttpResponse ready;
   for (int i = 0; i < 240 && ready.status != 200; ++i) {
@@ -328,10 +135,12 @@ TEST_F(ContainerImageTest, SidecarCountsExactlyItsNamespacesConnectionsAndNoneOf
   // The tracepoint programs load from the committed vmlinux.h and attach on this kernel.
   EXPECT_EQ(m.Value("socket_exporter_probe_attached", {{"probe", "inet_sock_set_state"}}), 1)
       << m.Dump("socket_exporter_probe_attached");
-  // The SYN counter attaches to the cgroup v2 root, which this container does not see (only
-  // v1 controllers are mounted in it here): the probe is reported down, the rest runs.
-  EXPECT_EQ(m.Value("socket_exporter_probe_attached", {{"probe", "syn_ingress"}}), 0)
-      << m.Dump("socket_exporter_probe_attached");
+  // No cgroup v2 mount in this container (only v1 controllers here): SYNs are counted at TC
+  // ingress of the pod's interfaces (container_syn_test.cc proves the counts).
+  EXPECT_EQ(m.Value("socket_exporter_probe_attached", {{"probe", "syn_tc_ingress"}}), 1)
+      << m.Dump("socket_exporter_probe_attached") << exporter.Logs();
+  EXPECT_EQ(m.Sum("socket_tcp_syns_received_total", port), kConnections)
+      << m.Dump("socket_tcp_syns_received_total");
 
   // The image's HEALTHCHECK, run by podman inside the container.
   const CommandResult health = Podman({"healthcheck", "run", exporter.name()});

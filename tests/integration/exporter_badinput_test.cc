@@ -80,6 +80,12 @@ TEST(ExporterBadInputTest, UnknownLogLevelOrFormatIsRejected) {
   ExpectRejected({FreeListenFlag(), "--log.format=xml"}, {"xml"});
 }
 
+TEST(ExporterBadInputTest, SynHookIsOneOfThreeAndTcNeedsOneNamespace) {
+  ExpectRejected({FreeListenFlag(), "--probes.syn-hook=xdp"}, {"--probes.syn-hook", "xdp"});
+  ExpectRejected({FreeListenFlag(), "--netns=all", "--probes.syn-hook=tc"},
+                 {"--probes.syn-hook=tc", "--netns=all", "--probes.syn-hook=cgroup"});
+}
+
 TEST(ExporterBadInputTest, NetnsPathThatIsNotANetworkNamespaceIsRejected) {
   const std::string file = MakeTempFile("se-not-a-netns");
   ExpectRejected({FreeListenFlag(), "--netns=" + file}, {file, "network namespace"});

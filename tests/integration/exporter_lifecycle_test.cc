@@ -46,6 +46,23 @@ TEST_F(ExporterLifecycleTest, SigintExitsZeroAndReleasesEveryProgram) {
   ExpectCleanShutdown(SIGINT);
 }
 
+// A tcx link lives as long as its fd: however the exporter ends, the kernel detaches the TC
+// SYN counter from every interface and frees it.
+TEST_F(ExporterLifecycleTest, TcSynCounterIsReleasedOnSigtermAndOnSigkill) {
+  for (const int signal : {SIGTERM, SIGKILL}) {
+    ASSERT_TRUE(StartExporter({"--probes.syn-hook=tc"}));
+    const std::set<uint32_t> held = BpfProgramIdsHeldBy(exporter_->pid());
+    uint32_t tc_id = 0;
+    for (const BpfProgram& p : ListBpfPrograms())
+      if (p.name == "syn_tc_ingress" && held.count(p.id)) tc_id = p.id;
+    ASSERT_NE(tc_id, 0u) << "syn_tc_ingress not among the exporter's programs";
+    EXPECT_EQ(exporter_->Stop(signal), signal == SIGKILL ? 128 + SIGKILL : 0)
+        << exporter_->Stderr();
+    const std::set<uint32_t> left = ProgramsStillLoaded(held, seconds(5));
+    EXPECT_TRUE(left.empty()) << left.size() << " programs still loaded after signal " << signal;
+  }
+}
+
 TEST_F(ExporterLifecycleTest, EveryProbeReportsAttachedWithItsMissedEventCounter) {
   ASSERT_TRUE(StartExporter());
   const ParsedMetrics m = exporter_->Scrape();

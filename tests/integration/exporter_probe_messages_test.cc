@@ -4,9 +4,13 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +20,7 @@
 #include "harness/http_client.h"
 #include "harness/metrics_text.h"
 #include "harness/netns.h"
+#include "harness/traffic.h"
 
 namespace se::test {
 namespace {
@@ -25,7 +30,8 @@ using std::chrono::seconds;
 constexpr char kAttached[] = "socket_exporter_probe_attached";
 constexpr char kNoCgroup[] =
     "no cgroup v2 mount in /proc/self/mounts (under `ip netns exec`, mount it with `mount -t "
-    "cgroup2 none /sys/fs/cgroup`, or run the exporter with nsenter); SYN counting is off";
+    "cgroup2 none /sys/fs/cgroup`, run the exporter with nsenter, or count SYNs at TC ingress "
+    "with --probes.syn-hook=tc); SYN counting is off";
 
 // The exporter started through a wrapper command (ip netns exec, setpriv), listening inside
 // `ns` and scraped from there.
@@ -67,6 +73,15 @@ class WrappedExporter {
     return r;
   }
   ParsedMetrics Metrics() const { return ParsedMetrics::Parse(Get("/metrics").body); }
+  // Scrapes until done(metrics) holds, for up to 5 s; the last scrape either way.
+  ParsedMetrics MetricsWhen(const std::function<bool(const ParsedMetrics&)>& done) const {
+    ParsedMetrics m = Metrics();
+    for (int i = 0; i < 50 && !done(m); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      m = Metrics();
+    }
+    return m;
+  }
   std::string Stderr() const { return ReadFile(stderr_path_); }
   int Stop() {
     kill(pid_, SIGTERM);
@@ -96,7 +111,7 @@ std::vector<std::string> LinesWith(const std::string& text, const std::string& n
 TEST(ExporterProbeMessagesTest, UnderIpNetnsExecTheSynCounterSaysCgroupV2IsMissingAndRestServes) {
   Netns ns("nocgroup");
   WrappedExporter exporter(ns, {"ip", "netns", "exec", ns.Name()}, false);
-  ASSERT_TRUE(exporter.Start());
+  ASSERT_TRUE(exporter.Start({"--probes.syn-hook=cgroup"}));
   const ParsedMetrics m = exporter.Metrics();
   EXPECT_EQ(m.Value(kAttached, {{"probe", "syn_ingress"}}), 0);
   EXPECT_EQ(m.Value(kAttached, {{"probe", "inet_sock_set_state"}}), 1);
@@ -121,11 +136,124 @@ TEST(ExporterProbeMessagesTest, UnderIpNetnsExecWithCgroupV2MountedTheSynCounter
   EXPECT_EQ(exporter.Stderr().find("no cgroup v2 mount"), std::string::npos) << exporter.Stderr();
 }
 
+// Without a cgroup v2 mount of its own (a container, or ip netns exec), auto counts SYNs at TC
+// ingress of the namespace's interfaces, and says why.
+TEST(ExporterProbeMessagesTest, UnderIpNetnsExecAutoCountsSynsAtTcIngressAndSaysWhy) {
+  Netns ns("autotc");
+  constexpr uint16_t kPort = 7090;
+  constexpr int kConnects = 6;
+  UniqueFd listener;
+  ns.RunIn([&] { listener = ListenTcp({kLoopback4, kPort}, 16); });
+  WrappedExporter exporter(ns, {"ip", "netns", "exec", ns.Name()}, false);
+  ASSERT_TRUE(exporter.Start());
+  const std::vector<std::string> hook = LinesWith(exporter.Stderr(), "msg=\"SYN counter hook\"");
+  ASSERT_EQ(hook.size(), 1u) << exporter.Stderr();
+  EXPECT_NE(hook[0].find("hook=tc why=\"no cgroup v2 mount here\""), std::string::npos) << hook[0];
+  std::vector<UniqueFd> clients;
+  ns.RunIn([&] { clients = OpenConnections({kLoopback4, kPort}, kConnects); });
+  ASSERT_EQ(clients.size(), static_cast<size_t>(kConnects));
+  const ParsedMetrics m = exporter.MetricsWhen([&](const ParsedMetrics& s) {
+    return s.Value("socket_tcp_syns_received_total", {{"port", "7090"}}) >= kConnects;
+  });
+  EXPECT_EQ(m.Value("socket_tcp_syns_received_total", {{"port", "7090"}}), kConnects)
+      << m.Dump("socket_tcp_syns_received_total");
+  EXPECT_EQ(m.Value(kAttached, {{"probe", "syn_tc_ingress"}}), 1);
+  EXPECT_FALSE(m.Has(kAttached, {{"probe", "syn_ingress"}})) << m.Dump(kAttached);
+  EXPECT_TRUE(LinesWith(exporter.Stderr(), "level=warn").empty()) << exporter.Stderr();
+  EXPECT_EQ(exporter.Stop(), 0) << exporter.Stderr();
+}
+
+// The sidecar's situation without a container: the exporter in a cgroup namespace of its own,
+// whose cgroup v2 mount is one cgroup. auto counts at TC ingress; the cgroup hook, forced,
+// attaches there, misses the test's sockets (outside that cgroup) and says so.
+class CgroupNamespaceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const std::string& line : NonEmptyLines(ReadFile("/proc/self/mounts"))) {
+      std::istringstream fields(line);
+      std::string dev, path, type;
+      if (fields >> dev >> path >> type && type == "cgroup2") mount_ = path;
+    }
+    ASSERT_FALSE(mount_.empty()) << "no cgroup v2 mount on this host";
+    group_ = mount_ + "/se-cgns-" + std::to_string(getpid());
+    ASSERT_EQ(mkdir(group_.c_str(), 0755), 0) << group_;
+  }
+  void TearDown() override {
+    exporter_.reset();  // its processes leave the group before it goes
+    if (!group_.empty()) rmdir(group_.c_str());
+  }
+  // Starts the exporter in group_, a new cgroup namespace rooted there and ns_.
+  ::testing::AssertionResult Start(const std::vector<std::string>& args) {
+    const std::string inner = "mount -t cgroup2 none /sys/fs/cgroup && exec \"$0\" \"$@\"";
+    exporter_ = std::make_unique<WrappedExporter>(
+        ns_,
+        std::vector<std::string>{"sh", "-c",
+                                 "echo $$ > " + group_ + "/cgroup.procs && exec ip netns exec " +
+                                     ns_.Name() + " unshare -C sh -c '" + inner +
+                                     "' \"$0\" \"$@\""},
+        false);
+    return exporter_->Start(args);
+  }
+  // Six connections to a listener of the test's own (outside group_).
+  std::vector<UniqueFd> Connect() {
+    std::vector<UniqueFd> fds;
+    ns_.RunIn([&] {
+      fds.push_back(ListenTcp({kLoopback4, kPort}, 16));
+      for (UniqueFd& c : OpenConnections({kLoopback4, kPort}, kConnects))
+        fds.push_back(std::move(c));
+    });
+    return fds;
+  }
+  static constexpr uint16_t kPort = 7091;
+  static constexpr int kConnects = 6;
+  Netns ns_{"cgns"};
+  std::string mount_, group_;
+  std::unique_ptr<WrappedExporter> exporter_;
+};
+
+TEST_F(CgroupNamespaceTest, AutoCountsSynsAtTcIngressAndSaysWhy) {
+  ASSERT_TRUE(Start({}));
+  const std::vector<std::string> hook = LinesWith(exporter_->Stderr(), "msg=\"SYN counter hook\"");
+  ASSERT_EQ(hook.size(), 1u) << exporter_->Stderr();
+  EXPECT_NE(hook[0].find("hook=tc why=\"the cgroup v2 mount here is one cgroup, not the "
+                         "hierarchy's root\""),
+            std::string::npos)
+      << hook[0];
+  const std::vector<UniqueFd> fds = Connect();
+  const ParsedMetrics m = exporter_->MetricsWhen([](const ParsedMetrics& s) {
+    return s.Value("socket_tcp_syns_received_total", {{"port", "7091"}}) >= kConnects;
+  });
+  EXPECT_EQ(m.Value("socket_tcp_syns_received_total", {{"port", "7091"}}), kConnects)
+      << m.Dump("socket_tcp_syns_received_total") << exporter_->Stderr();
+}
+
+TEST_F(CgroupNamespaceTest, TheCgroupHookForcedThereWarnsThatItMissesSockets) {
+  ASSERT_TRUE(Start({"--probes.syn-hook=cgroup"}));
+  const std::vector<std::string> warn = LinesWith(exporter_->Stderr(), "SYN counter misses");
+  ASSERT_EQ(warn.size(), 1u) << exporter_->Stderr();
+  EXPECT_NE(warn[0].find("level=warn"), std::string::npos) << warn[0];
+  EXPECT_NE(warn[0].find("is one cgroup, not the hierarchy's root"), std::string::npos) << warn[0];
+  EXPECT_NE(warn[0].find("--probes.syn-hook=tc"), std::string::npos) << warn[0];
+  const std::vector<UniqueFd> fds = Connect();
+  const ParsedMetrics m = exporter_->MetricsWhen([](const ParsedMetrics& s) {
+    return s.Value("socket_tcp_accepts_total", {{"port", "7091"}}) >= kConnects;
+  });
+  // The tracepoints count the connections; the cgroup_skb program never saw their SYNs, only
+  // those of the exporter's own HTTP socket, the one socket in its cgroup.
+  EXPECT_EQ(m.Value("socket_tcp_accepts_total", {{"port", "7091"}}), kConnects)
+      << m.Dump("socket_tcp_accepts_total");
+  EXPECT_EQ(m.Sum("socket_tcp_syns_received_total", {{"port", "7091"}}), 0)
+      << m.Dump("socket_tcp_syns_received_total");
+  EXPECT_GT(m.Sum("socket_tcp_syns_received_total"), 0) << m.Dump("socket_tcp_syns_received_total");
+  EXPECT_EQ(m.Value(kAttached, {{"probe", "syn_ingress"}}), 1);
+}
+
 TEST(ExporterProbeMessagesTest, StrictModeWithoutCgroupV2ExitsNamingTheMissingMount) {
   Netns ns("strictnocg");
-  const CommandResult r = RunExporterToExit(
-      {"--web.listen-address=127.0.0.1:" + std::to_string(PickFreePort()), "--probes.strict"},
-      seconds(10), {"ip", "netns", "exec", ns.Name()});
+  const CommandResult r =
+      RunExporterToExit({"--web.listen-address=127.0.0.1:" + std::to_string(PickFreePort()),
+                         "--probes.strict", "--probes.syn-hook=cgroup"},
+                        seconds(10), {"ip", "netns", "exec", ns.Name()});
   ASSERT_FALSE(r.timed_out()) << r.err;
   EXPECT_NE(r.exit_code, 0);
   const std::vector<std::string> lines = NonEmptyLines(r.err);
@@ -153,6 +281,25 @@ TEST(ExporterProbeMessagesTest, WithoutCapNetAdminTheSynCounterWarningNamesIt) {
   ASSERT_EQ(lines.size(), 1u) << exporter.Stderr();
   EXPECT_NE(lines[0].find("probe=syn_ingress"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find("needs CAP_NET_ADMIN"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("SYN counting is off"), std::string::npos) << lines[0];
+}
+
+TEST(ExporterProbeMessagesTest, WithoutCapNetAdminTheTcSynCounterWarningNamesIt) {
+  ASSERT_TRUE(InPath("setpriv")) << "setpriv (util-linux) is needed to drop capabilities";
+  Netns ns("tcnoadmin");
+  WrappedExporter exporter(
+      ns, {"setpriv", "--inh-caps=-net_admin,-sys_admin", "--bounding-set=-net_admin,-sys_admin"},
+      true);
+  ASSERT_TRUE(exporter.Start({"--probes.syn-hook=tc"}));
+  const ParsedMetrics m = exporter.Metrics();
+  EXPECT_EQ(m.Value(kAttached, {{"probe", "syn_tc_ingress"}}), 0);
+  EXPECT_EQ(m.Value(kAttached, {{"probe", "inet_sock_set_state"}}), 1);
+  const std::vector<std::string> lines =
+      LinesWith(exporter.Stderr(), "msg=\"probe failed to attach, serving without it\"");
+  ASSERT_EQ(lines.size(), 1u) << exporter.Stderr();
+  EXPECT_NE(lines[0].find("probe=syn_tc_ingress"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("attaching a TC program needs CAP_NET_ADMIN"), std::string::npos)
+      << lines[0];
   EXPECT_NE(lines[0].find("SYN counting is off"), std::string::npos) << lines[0];
 }
 

@@ -24,8 +24,12 @@ constexpr char kDetections[] = "socket_syn_flood_detections_total";
 
 class ExporterSynFloodTest : public VethExporterTest {};
 
-TEST_F(ExporterSynFloodTest, SpoofedFloodFlagsOnlyItsPortWithin2sAndClearsAfter) {
-  ASSERT_TRUE(StartExporter());
+// The detector reads the same counters and source samples whichever hook counts the SYNs.
+class ExporterSynFloodHookTest : public ExporterSynFloodTest,
+                                 public ::testing::WithParamInterface<SynHookParam> {};
+
+TEST_P(ExporterSynFloodHookTest, SpoofedFloodFlagsOnlyItsPortWithin2sAndClearsAfter) {
+  ASSERT_TRUE(StartExporter({GetParam().flag}));
   constexpr uint16_t kFlooded = 7070, kQuiet = 7071;
   UniqueFd flooded, quiet;
   ns_.RunIn([&] {
@@ -101,6 +105,9 @@ TEST_F(ExporterSynFloodTest, BurstOfTenThousandRealConnectionsNeverFlags) {
   EXPECT_EQ(m.Value(kActive, PortLabels(kPort)), 0);
   EXPECT_EQ(m.Value(kDetections, PortLabels(kPort)), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Hooks, ExporterSynFloodHookTest, ::testing::ValuesIn(kSynHooks),
+                         SynHookName);
 
 }  // namespace
 }  // namespace se::test

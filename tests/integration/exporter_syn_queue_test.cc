@@ -18,8 +18,13 @@ constexpr char kSyns[] = "socket_tcp_syns_received_total";
 constexpr char kHalfOpen[] = "socket_tcp_half_open";
 constexpr char kDrops[] = "socket_tcp_listen_drops_total";
 
-class ExporterSynQueueTest : public VethExporterTest {
+class ExporterSynQueueTest : public VethExporterTest,
+                             public ::testing::WithParamInterface<SynHookParam> {
  protected:
+  ::testing::AssertionResult StartExporter() {
+    return VethExporterTest::StartExporter({GetParam().flag});
+  }
+
   void Listen(const char* address, uint16_t port, int backlog) {
     ns_.RunIn([&] { listeners_.push_back(ListenTcp({address, port}, backlog)); });
   }
@@ -35,7 +40,7 @@ class ExporterSynQueueTest : public VethExporterTest {
   std::vector<UniqueFd> listeners_;
 };
 
-TEST_F(ExporterSynQueueTest, EverySpoofedSynIsCountedAsTheKernelCountedIt) {
+TEST_P(ExporterSynQueueTest, EverySpoofedSynIsCountedAsTheKernelCountedIt) {
   ASSERT_TRUE(StartExporter());
   constexpr uint16_t kPort4 = 7060, kPort6 = 7061;
   constexpr int kSyns4 = 600, kSyns6 = 250;
@@ -62,7 +67,7 @@ TEST_F(ExporterSynQueueTest, EverySpoofedSynIsCountedAsTheKernelCountedIt) {
   EXPECT_EQ(SsHalfOpen(ns_), kSyns4 + kSyns6);
 }
 
-TEST_F(ExporterSynQueueTest, SynAcksAreRetransmittedWhenTheFinalAcksAreWithheld) {
+TEST_P(ExporterSynQueueTest, SynAcksAreRetransmittedWhenTheFinalAcksAreWithheld) {
   ASSERT_TRUE(StartExporter());
   constexpr uint16_t kPort = 7062;
   constexpr int kClients = 6;
@@ -86,7 +91,7 @@ TEST_F(ExporterSynQueueTest, SynAcksAreRetransmittedWhenTheFinalAcksAreWithheld)
 
 // A SYN queue of a few entries: the kernel answers the rest with SYN cookies. Every SYN that
 // reached the listener either holds a request socket or got a cookie.
-TEST_F(ExporterSynQueueTest, SynCookiesAnswerEverySynBeyondTheSynQueue) {
+TEST_P(ExporterSynQueueTest, SynCookiesAnswerEverySynBeyondTheSynQueue) {
   ASSERT_TRUE(StartExporter());
   constexpr uint16_t kPort = 7063;
   constexpr int kCount = 40;
@@ -105,7 +110,7 @@ TEST_F(ExporterSynQueueTest, SynCookiesAnswerEverySynBeyondTheSynQueue) {
 
 // Without SYN cookies a full SYN queue drops SYNs: every SYN that reached the listener holds a
 // request socket or was dropped, and the count survives the listener closing.
-TEST_F(ExporterSynQueueTest, ListenDropsWithoutCookiesSurviveTheListenerClosing) {
+TEST_P(ExporterSynQueueTest, ListenDropsWithoutCookiesSurviveTheListenerClosing) {
   ASSERT_TRUE(StartExporter());
   constexpr uint16_t kPort = 7064;
   constexpr int kCount = 40;
@@ -128,6 +133,8 @@ TEST_F(ExporterSynQueueTest, ListenDropsWithoutCookiesSurviveTheListenerClosing)
       exporter_->ScrapeUntil([&](const ParsedMetrics& x) { return !x.Has(kHalfOpen, port); });
   ExpectValues(closed, {{kDrops, port, drops}});
 }
+
+INSTANTIATE_TEST_SUITE_P(Hooks, ExporterSynQueueTest, ::testing::ValuesIn(kSynHooks), SynHookName);
 
 }  // namespace
 }  // namespace se::test

@@ -1,4 +1,5 @@
-// SYNs that reach a listening socket, counted per port at packet level (cgroup_skb ingress).
+// SYNs that reach a listening socket, counted per port at packet level, at each of the two hooks
+// (cgroup_skb ingress on the cgroup v2 root, TC ingress on the namespace's interfaces).
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -6,6 +7,7 @@
 #include "harness/command.h"
 #include "harness/expectations.h"
 #include "harness/namespaced_test.h"
+#include "harness/syn_traffic.h"
 #include "harness/traffic.h"
 
 namespace se::test {
@@ -13,9 +15,15 @@ namespace {
 
 constexpr char kSyns[] = "socket_tcp_syns_received_total";
 
-class ExporterSynTest : public NamespacedExporterTest {};
+class ExporterSynTest : public NamespacedExporterTest,
+                        public ::testing::WithParamInterface<SynHookParam> {
+ protected:
+  ::testing::AssertionResult StartExporter() {
+    return NamespacedExporterTest::StartExporter({GetParam().flag});
+  }
+};
 
-TEST_F(ExporterSynTest, CountsEverySynThatReachesAListenerOverIpv4AndIpv6) {
+TEST_P(ExporterSynTest, CountsEverySynThatReachesAListenerOverIpv4AndIpv6) {
   ASSERT_TRUE(StartExporter());
   constexpr uint16_t kPort4 = 7050, kPort6 = 7051, kClosed = 7052;
   constexpr int kConnects4 = 9, kConnects6 = 4, kRefused = 3;
@@ -43,10 +51,10 @@ TEST_F(ExporterSynTest, CountsEverySynThatReachesAListenerOverIpv4AndIpv6) {
   const ParsedMetrics m = exporter_->ScrapeUntil(Reached(want));
   ExpectValues(m, want);
   EXPECT_EQ(m.Sum(kSyns), kConnects4 + kConnects6) << m.Dump(kSyns);
-  EXPECT_EQ(m.Value("socket_exporter_probe_attached", {{"probe", "syn_ingress"}}), 1);
+  EXPECT_EQ(m.Value("socket_exporter_probe_attached", {{"probe", GetParam().probe}}), 1);
 }
 
-TEST_F(ExporterSynTest, SynsInAnotherNamespaceAreNotCounted) {
+TEST_P(ExporterSynTest, SynsInAnotherNamespaceAreNotCounted) {
   ASSERT_TRUE(StartExporter());
   Netns other("syn-other");
   constexpr uint16_t kPort = 7053;
@@ -65,6 +73,8 @@ TEST_F(ExporterSynTest, SynsInAnotherNamespaceAreNotCounted) {
   ExpectValues(m, want);
   EXPECT_EQ(m.Sum(kSyns), 2) << m.Dump(kSyns);
 }
+
+INSTANTIATE_TEST_SUITE_P(Hooks, ExporterSynTest, ::testing::ValuesIn(kSynHooks), SynHookName);
 
 }  // namespace
 }  // namespace se::test

@@ -15,7 +15,29 @@ TEST(OptionsTest, DefaultsWithoutFlags) {
   EXPECT_EQ(r.options.netns_mode, NetnsMode::kSelf);
   EXPECT_EQ(r.options.ports_max, 128u);
   EXPECT_FALSE(r.options.probes_strict);
+  EXPECT_EQ(r.options.syn_hook, SynHookChoice::kAuto);
   EXPECT_EQ(r.options.log_format, LogFormat::kLogfmt);
+}
+
+TEST(OptionsTest, SynHookIsAutoCgroupOrTcAndTcNeedsOneNamespace) {
+  EXPECT_EQ(Parse({"--probes.syn-hook=tc"}).options.syn_hook, SynHookChoice::kTc);
+  EXPECT_EQ(Parse({"--probes.syn-hook", "cgroup"}).options.syn_hook, SynHookChoice::kCgroup);
+  EXPECT_EQ(Parse({"--probes.syn-hook=auto", "--netns=all"}).options.syn_hook,
+            SynHookChoice::kAuto);
+  EXPECT_TRUE(Parse({"--probes.syn-hook=tc", "--netns=/run/netns/x"}).ok);
+  auto r = Parse({"--probes.syn-hook=xdp"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("--probes.syn-hook"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("xdp"), std::string::npos) << r.error;
+  // Either order of the two flags.
+  for (const auto& args : {std::vector<std::string>{"--netns=all", "--probes.syn-hook=tc"},
+                           std::vector<std::string>{"--probes.syn-hook=tc", "--netns=all"}}) {
+    r = Parse(args);
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.error,
+              "--probes.syn-hook=tc counts the SYNs of one network namespace's interfaces, not "
+              "--netns=all: use --probes.syn-hook=cgroup (or auto) with the host's cgroup v2 root");
+  }
 }
 
 TEST(OptionsTest, AcceptsEqualsAndSeparateValues) {
@@ -114,9 +136,9 @@ TEST(OptionsTest, HelpListsEveryFlag) {
   const std::string usage = UsageText("socket_exporter");
   for (const char* f :
        {"--web.listen-address", "--web.telemetry-path", "--netns", "--ports.track", "--ports.max",
-        "--[no-]probes.strict", "--log.level", "--log.format", "--path.procfs", "--path.sysfs",
-        "--web.max-connections", "--web.max-connections-per-client", "--web.idle-timeout",
-        "--web.max-request-bytes", "--version", "--help"}) {
+        "--[no-]probes.strict", "--probes.syn-hook", "--log.level", "--log.format", "--path.procfs",
+        "--path.sysfs", "--web.max-connections", "--web.max-connections-per-client",
+        "--web.idle-timeout", "--web.max-request-bytes", "--version", "--help"}) {
     EXPECT_NE(usage.find(f), std::string::npos) << f;
   }
 }

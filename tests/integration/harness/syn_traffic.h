@@ -3,14 +3,32 @@
 #ifndef SE_TEST_HARNESS_SYN_TRAFFIC_H_
 #define SE_TEST_HARNESS_SYN_TRAFFIC_H_
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 namespace se::test {
 
 class Netns;
+
+// One way of counting SYNs (--probes.syn-hook) and the probe it reports, for tests that run
+// once per hook.
+struct SynHookParam {
+  const char* name;
+  const char* flag;
+  const char* probe;
+};
+inline constexpr SynHookParam kSynHooks[] = {
+    {"cgroup", "--probes.syn-hook=cgroup", "syn_ingress"},
+    {"tc", "--probes.syn-hook=tc", "syn_tc_ingress"},
+};
+inline void PrintTo(const SynHookParam& p, std::ostream* os) { *os << p.name; }
+inline std::string SynHookName(const ::testing::TestParamInfo<SynHookParam>& info) {
+  return info.param.name;
+}
 
 struct SpoofedSyns {
   std::string dst;                         // server address
