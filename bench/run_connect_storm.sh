@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Overhead of socket_exporter on a loopback connect/accept/close storm.
 #
-# Interleaved A/B rounds inside a private network namespace:
+# Interleaved rounds of three arms inside a private network namespace:
 #   A = connect_storm with no exporter running
 #   B = connect_storm with the exporter attached and scoped to that namespace
-# The A/B order alternates every round so slow drift of the machine cancels.
+#   C = connect_storm with bpftrace running peer_accept_connect.bt (a peer that
+#       counts the same accepts and connects; host-wide, it has no netns filter)
+# The order rotates every round so slow drift of the machine cancels. A run
+# whose A arm spreads too much, or whose rounds were mostly disturbed, prints
+# "too noisy: ..." instead of ratios.
 # A second phase turns on kernel.bpf_stats_enabled (restored afterwards) and
 # reads the per-program run count and run time from the exporter's metrics.
 #
@@ -14,7 +18,7 @@ shopt -s inherit_errexit
 
 usage() {
   cat <<EOF
-usage: $0 [options]
+usage: $0 [options]   (every --opt value may also be written --opt=value)
   --exporter PATH     socket_exporter binary (default: build/socket_exporter)
   --storm PATH        connect_storm binary (default: build/bench/connect_storm)
   --rounds N          interleaved A/B rounds (default: 12)
@@ -30,6 +34,8 @@ usage: $0 [options]
   --settle SECONDS    idle gap between storms; the exporter starts and stops
                       inside it (default: 4)
   --markdown FILE     also write the summary as a markdown fragment to FILE
+  --bpftrace PATH     bpftrace binary of the peer arm (default: bpftrace, which
+                      is installed with apt-get if missing)
 EOF
 }
 
@@ -44,12 +50,15 @@ PORT=8080
 LISTEN=127.0.0.1:19976
 KEEP_TIME_WAIT=0
 MARKDOWN=
+BPFTRACE=bpftrace
+PEER_SCRIPT=$ROOT/bench/peer_accept_connect.bt
 QUIET=10 # rounds whose storms both stalled at most this % count as quiet
 SETTLE=4 # idle seconds between the end of one storm and the start of the next
 READY_TIMEOUT_TENTHS=300 # 30 s
 STOP_TIMEOUT_TENTHS=100  # 10 s
 
 while (($#)); do
+  if [[ $1 == --*=* ]]; then set -- "${1%%=*}" "${1#*=}" "${@:2}"; fi
   case $1 in
     --exporter) EXPORTER=$2; shift 2 ;;
     --storm) STORM=$2; shift 2 ;;
@@ -62,6 +71,7 @@ while (($#)); do
     --keep-time-wait) KEEP_TIME_WAIT=1; shift ;;
     --settle) SETTLE=$2; shift 2 ;;
     --markdown) MARKDOWN=$2; shift 2 ;;
+    --bpftrace) BPFTRACE=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -71,6 +81,11 @@ for bin in "$EXPORTER" "$STORM"; do
   [[ -x $bin ]] || { echo "not executable: $bin (build first)" >&2; exit 2; }
 done
 [[ $(id -u) == 0 ]] || { echo "needs root (network namespaces, BPF)" >&2; exit 2; }
+[[ -r $PEER_SCRIPT ]] || { echo "missing $PEER_SCRIPT" >&2; exit 2; }
+if ! command -v "$BPFTRACE" >/dev/null; then
+  echo "bpftrace not found; installing it with apt-get" >&2
+  apt-get install -y bpftrace >&2
+fi
 if ss -Hltn "sport = :${LISTEN##*:}" | grep -q .; then
   echo "port ${LISTEN##*:} is in use; pick another with --listen" >&2
   exit 2
@@ -79,6 +94,8 @@ fi
 NS=se-bench-$$
 URL=http://$LISTEN
 EXPORTER_PID=
+PEER_PID=
+MOUNTED_TRACEFS=0
 EXPORTER_LOG=$(mktemp)
 STATS_PREV=
 WORK=$(mktemp -d)
@@ -86,12 +103,16 @@ LAST_STORM_END=$(date +%s.%N)
 # Private copies: a rebuild during the run must not mix two versions.
 cp "$EXPORTER" "$WORK/socket_exporter"
 cp "$STORM" "$WORK/connect_storm"
+cp "$PEER_SCRIPT" "$WORK/peer.bt"
+PEER_LOG=$WORK/peer.log
 EXPORTER=$WORK/socket_exporter
 STORM=$WORK/connect_storm
 STORM_CONNS=0 STORM_SECS=0 STORM_CPS=0 STORM_PSI=0
 
 cleanup() {
   stop_exporter || true
+  stop_peer || true
+  if ((MOUNTED_TRACEFS)); then umount /sys/kernel/tracing || true; fi
   if [[ -n $STATS_PREV ]]; then sysctl -qw kernel.bpf_stats_enabled="$STATS_PREV" || true; fi
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$WORK" "$EXPORTER_LOG"
@@ -107,6 +128,54 @@ setup_netns() {
     # no timer work from earlier storms runs during later ones.
     ip netns exec "$NS" sysctl -qw net.ipv4.tcp_max_tw_buckets=0
   fi
+  # bpftrace finds tracepoints through tracefs, which a fresh machine has not mounted.
+  if ! mountpoint -q /sys/kernel/tracing; then
+    mount -t tracefs tracefs /sys/kernel/tracing
+    MOUNTED_TRACEFS=1
+  fi
+}
+
+# The bpftrace peer runs beside the namespace, as the exporter does, and counts
+# host-wide. Returns once its BEGIN line shows that every probe is attached.
+start_peer() {
+  "$BPFTRACE" -B line "$WORK/peer.bt" >"$PEER_LOG" 2>&1 &
+  PEER_PID=$!
+  local i
+  for ((i = 0; i < READY_TIMEOUT_TENTHS; i++)); do
+    grep -q '^peer attached' "$PEER_LOG" && return 0
+    if ! kill -0 "$PEER_PID" 2>/dev/null; then
+      echo "bpftrace exited before it attached; its output:" >&2
+      cat "$PEER_LOG" >&2
+      PEER_PID=
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "bpftrace not attached after $((READY_TIMEOUT_TENTHS / 10)) s; its output:" >&2
+  cat "$PEER_LOG" >&2
+  return 1
+}
+
+# SIGINT makes bpftrace print its maps and exit; bounded wait, then SIGKILL.
+stop_peer() {
+  [[ -n $PEER_PID ]] || return 0
+  local pid=$PEER_PID i
+  PEER_PID=
+  kill -INT "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < STOP_TIMEOUT_TENTHS; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "bpftrace $pid ignored SIGINT; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# Accepts on the storm's port the peer printed at exit.
+peer_accepts() {
+  awk -v k="@accepts[$PORT]:" '$1 == k { v = $2 } END { print v + 0 }' "$PEER_LOG"
 }
 
 start_exporter() {
@@ -195,36 +264,49 @@ median() {
     else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# Runs arm A or B; appends "cps stall% seconds accepts-seen" to $WORK/$1.
+# Runs arm A (nothing), B (exporter) or C (bpftrace peer); appends
+# "cps stall% seconds accepts-seen" to $WORK/$1.
 run_arm() {
   local arm=$1 counted=-
   if [[ $arm == B ]]; then start_exporter; fi
+  if [[ $arm == C ]]; then start_peer; fi
   run_storm
   if [[ $arm == B ]]; then
     counted=$(metric socket_tcp_accepts_total "{port=\"$PORT\"}")
     stop_exporter
   fi
+  if [[ $arm == C ]]; then
+    stop_peer
+    counted=$(peer_accepts)
+  fi
   echo "$STORM_CPS $STORM_PSI $STORM_SECS $counted" >>"$WORK/$arm"
 }
 
-ROW='%-6s %-6s %9s %9s %9s %9s %7s %15s\n'
+ROW='%-5s %-5s %8s %7s %8s %7s %8s %7s %6s %6s %6s %9s %9s\n'
+ORDERS=(ABC BCA CAB CBA BAC ACB) # each arm in each position and after each other arm
 
 run_rounds() {
-  local r order arm a pa b pb counted ratio
+  local r order arm a pa b pb c pc nb nc rb rc rbc
   : >"$WORK/A"
   : >"$WORK/B"
+  : >"$WORK/C"
+  : >"$WORK/ratios"
   run_storm # warm-up, not counted
   # shellcheck disable=SC2059
-  printf "$ROW" round order "A cps" "A stall%" "B cps" "B stall%" "B/A" "B accepts seen" | tee "$WORK/table"
+  printf "$ROW" round order "A cps" "A stl%" "B cps" "B stl%" "C cps" "C stl%" B/A C/A B/C \
+    "B accepts" "C accepts" | tee "$WORK/table"
   for ((r = 1; r <= ROUNDS; r++)); do
-    if ((r % 2)); then order=AB; else order=BA; fi
-    for arm in ${order:0:1} ${order:1:1}; do run_arm "$arm"; done
+    order=${ORDERS[(r - 1) % ${#ORDERS[@]}]}
+    for arm in ${order:0:1} ${order:1:1} ${order:2:1}; do run_arm "$arm"; done
     read -r a pa _ _ < <(tail -n1 "$WORK/A")
-    read -r b pb _ counted < <(tail -n1 "$WORK/B")
-    ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')
-    echo "$ratio $order $pa $pb" >>"$WORK/ratios"
+    read -r b pb _ nb < <(tail -n1 "$WORK/B")
+    read -r c pc _ nc < <(tail -n1 "$WORK/C")
+    read -r rb rc rbc < <(awk -v a="$a" -v b="$b" -v c="$c" \
+      'BEGIN { printf "%.3f %.3f %.3f\n", b / a, c / a, b / c }')
+    echo "$rb $order $pa $pb $pc $rc $rbc" >>"$WORK/ratios"
     # shellcheck disable=SC2059
-    printf "$ROW" "$r" "$order" "$a" "$pa" "$b" "$pb" "$ratio" "$counted" | tee -a "$WORK/table"
+    printf "$ROW" "$r" "$order" "$a" "$pa" "$b" "$pb" "$c" "$pc" "$rb" "$rc" "$rbc" "$nb" "$nc" |
+      tee -a "$WORK/table"
   done
 }
 
@@ -262,36 +344,70 @@ EOF
   echo "BPF run time per connection: $(cat "$WORK/bpf_us") us"
 }
 
-# Median of the B/A ratios of the rounds an awk condition selects.
-ratio_median() {
-  awk "$1"' { print $1 }' "$WORK/ratios" | median
+# "median (q1 .. q3)" of the numbers on stdin in printf format $1 (default
+# %.0f), linear interpolation.
+spread() {
+  sort -g | awk -v f="${1:-%.0f}" '{ v[NR] = $1 }
+    function q(p,  x, i) { x = 1 + p * (NR - 1); i = int(x); return v[i] + (x - i) * (v[i + 1 < NR ? i + 1 : NR] - v[i]) }
+    END { if (NR == 0) print "nan"; else printf f " (" f " .. " f ")\n", q(0.5), q(0.25), q(0.75) }'
+}
+
+# Column $2 (1-based) of the ratios file, for rounds an awk condition selects.
+ratio_col() {
+  awk "$1"' { print $'"$2"' }' "$WORK/ratios"
+}
+
+# "" or "too noisy: <why>": the A arm's interquartile range above 10 % of its
+# median, or fewer than half the rounds with every stall <= QUIET %.
+noise_verdict() {
+  local quiet=$1
+  cut -d' ' -f1 "$WORK/A" | sort -g | awk -v quiet="$quiet" -v rounds="$ROUNDS" -v lim="$QUIET" '
+    { v[NR] = $1 }
+    function q(p,  x, i) { x = 1 + p * (NR - 1); i = int(x); return v[i] + (x - i) * (v[i + 1 < NR ? i + 1 : NR] - v[i]) }
+    END {
+      iqr = (q(0.75) - q(0.25)) / q(0.5)
+      if (iqr > 0.10) printf "too noisy: the A arm'"'"'s interquartile range is %.1f %% of its median (limit 10 %%)\n", 100 * iqr
+      else if (2 * quiet < rounds) printf "too noisy: only %d of %d rounds quiet (every stall <= %d %%)\n", quiet, rounds, lim
+    }'
 }
 
 summary() {
-  local ma mb mr min max quiet
-  ma=$(cut -d' ' -f1 "$WORK/A" | median)
-  mb=$(cut -d' ' -f1 "$WORK/B" | median)
-  mr=$(ratio_median 1)
-  min=$(cut -d' ' -f1 "$WORK/ratios" | sort -g | head -n1)
-  max=$(cut -d' ' -f1 "$WORK/ratios" | sort -g | tail -n1)
-  quiet=$(awk -v q="$QUIET" '$3 <= q && $4 <= q' "$WORK/ratios" | wc -l)
+  local quiet noisy cond="\$3 <= $QUIET && \$4 <= $QUIET && \$5 <= $QUIET"
+  quiet=$(awk "$cond" "$WORK/ratios" | wc -l)
+  noisy=$(noise_verdict "$quiet")
   {
-    echo "median cps A (no exporter) | $ma"
-    echo "median cps B (exporter attached) | $mb"
-    echo "B/A of the medians | $(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.3f", b / a }')"
-    echo "median of per-round B/A (target >= 0.97) | $mr (min $min, max $max)"
-    # shellcheck disable=SC2016 # awk conditions, expanded by awk
-    echo "median B/A, AB rounds / BA rounds | $(ratio_median '$2 == "AB"') / $(ratio_median '$2 == "BA"')"
-    echo "median B/A, $quiet rounds with both stalls <= $QUIET % | $(ratio_median "\$3 <= $QUIET && \$4 <= $QUIET")"
-    echo "B/A implied by BPF run time, 1 / (1 + t_bpf * cps_A) (low: stats clock included) | $(awk -v t="$(cat "$WORK/bpf_us")" \
-      -v a="$ma" 'BEGIN { printf "%.3f", 1 / (1 + t * 1e-6 * a) }')"
+    echo "cps A (no exporter), median (interquartile) | $(cut -d' ' -f1 "$WORK/A" | spread)"
+    echo "cps B (exporter attached) | $(cut -d' ' -f1 "$WORK/B" | spread)"
+    echo "cps C (bpftrace peer attached, host-wide) | $(cut -d' ' -f1 "$WORK/C" | spread)"
+    echo "rounds with every stall <= $QUIET % | $quiet of $ROUNDS"
+    if [[ -n $noisy ]]; then
+      echo "verdict | $noisy; no ratios presented as results"
+    else
+      echo "verdict | quiet enough: ratios below are results"
+      echo "per-round B/A (target >= 0.97) | $(ratio_col 1 1 | spread %.4f)"
+      echo "per-round C/A | $(ratio_col 1 6 | spread %.4f)"
+      echo "per-round B/C (exporter / bpftrace) | $(ratio_col 1 7 | spread %.4f)"
+      echo "per-round B/A, $quiet quiet rounds | $(ratio_col "$cond" 1 | spread %.4f)"
+      echo "B/A implied by BPF run time, 1 / (1 + t_bpf * cps_A) (low: stats clock included) | $(awk -v t="$(cat "$WORK/bpf_us")" \
+        -v a="$(cut -d' ' -f1 "$WORK/A" | median)" 'BEGIN { printf "%.3f", 1 / (1 + t * 1e-6 * a) }')"
+    fi
   } >"$WORK/summary"
   echo
   awk -F' [|] ' '{ printf "%-52s %s\n", $1 ":", $2 }' "$WORK/summary"
+  # One line for bench/run_all.sh's table: figure | goal | measured | floor | peer | verdict.
+  local head="summary | connect storm, exporter and bpftrace | B/A >= 0.97, exporter cheaper than bpftrace"
+  if [[ -n $noisy ]]; then
+    echo "$head | - | - | - | $noisy"
+  else
+    local ba bc
+    ba=$(ratio_col 1 1 | median)
+    bc=$(ratio_col 1 7 | median)
+    echo "$head | B/A $ba | - (overhead_bench has the floor) | C/A $(ratio_col 1 6 | median), B/C $bc | $(awk -v ba="$ba" -v bc="$bc" 'BEGIN { print (ba >= 0.97 && bc >= 1) ? "met" : "NOT met" }')"
+  fi
 }
 
 machine() {
-  echo "nproc=$(nproc) kernel=$(uname -r) cpu=\"$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)\""
+  echo "machine: kernel $(uname -r), $(nproc) CPUs online, CPU pressure \"$(head -n1 /proc/pressure/cpu 2>/dev/null || echo n/a)\", cpu \"$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)\""
 }
 
 exporter_version() {
@@ -303,8 +419,10 @@ write_markdown() {
     echo "Exporter: \`$(exporter_version)\`."
     echo "Machine: \`$(machine)\`, $ROUNDS rounds of $CONNECTIONS connections, \`--threads=$THREADS --server=$SERVER\`."
     echo
-    echo "| round | order | A cps | A stall % | B cps | B stall % | B/A | B accepts seen |"
-    echo "| ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "A = no exporter, B = exporter, C = bpftrace peer (host-wide)."
+    echo
+    echo "| round | order | A cps | A stall % | B cps | B stall % | C cps | C stall % | B/A | C/A | B/C | B accepts seen | C accepts seen |"
+    echo "| ---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     tail -n +2 "$WORK/table" | awk '{ $1 = $1; gsub(" ", " | "); print "| " $0 " |" }'
     echo
     echo "Stall % = share of the storm's wall time during which some task waited for a CPU"
@@ -327,13 +445,16 @@ write_markdown() {
 
 main() {
   exporter_version
-  echo "$(machine) rounds=$ROUNDS connections=$CONNECTIONS threads=$THREADS server=$SERVER netns=$NS"
+  machine
+  echo "cpu time source: none; disturbance from /proc/pressure/cpu stall per storm"
+  echo "rounds=$ROUNDS connections=$CONNECTIONS threads=$THREADS server=$SERVER netns=$NS peer=$("$BPFTRACE" --version 2>&1 | head -n1)"
   setup_netns
   run_rounds
   echo
   run_stats_phase
   summary
   if [[ -n $MARKDOWN ]]; then write_markdown; fi
+  machine
 }
 
 main

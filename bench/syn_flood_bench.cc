@@ -1,8 +1,9 @@
 // Overhead of the tcp_events programs on a SYN flood (the program on that path is syn_ingress,
 // cgroup_skb ingress on the cgroup v2 root). Spoofed SYNs cross a veth pair between two network
 // namespaces of its own to a listener that never accepts, so SYN cookies absorb them once the
-// small SYN queue is full. Slices with the real programs detached (A) and attached (B) alternate
-// in one process, so slow drift of a shared machine hits both arms alike.
+// small SYN queue is full. Slices of three arms rotate in one process, so slow drift of a shared
+// machine hits all arms alike: detached, the empty programs on the same hooks (the floor any
+// program pays) and the real programs.
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -29,7 +31,10 @@
 #include <thread>
 #include <vector>
 
+#include "bench_cli.h"
 #include "bench_meters.h"
+#include "bench_stats.h"
+#include "floor_arms.h"
 #include "harness/netns.h"
 #include "logging/log.h"
 #include "probes/tcp_events_probe.h"
@@ -39,7 +44,13 @@ namespace {
 
 using se::bench::CgroupIngressLinks;
 using se::bench::IdleMeter;
+using se::bench::kArmDetached;
+using se::bench::kArmEmpty;
+using se::bench::kArmExporter;
+using se::bench::kFloorArms;
+using se::bench::Median;
 using se::bench::Now;
+using se::bench::Quantile;
 using se::bench::ReadTcpInSegs;
 using se::bench::ThreadCpuNs;
 
@@ -47,6 +58,8 @@ constexpr const char* kServer = se::test::VethLink::kServer4;
 constexpr char kSpoofed[] = "10.201.0.0/16";
 // A pair counts as quiet when other work kept less than this many CPUs busy in both slices.
 constexpr double kQuietCpus = 0.25;
+constexpr double kTargetRatio = 0.98;  // exporter's SYN rate / detached
+constexpr double kTargetAddedNs = 30;  // exporter's sender CPU per SYN over the empty arm
 
 struct Args {
   int pairs = 40;
@@ -118,11 +131,16 @@ class Rig {
     if (snmp_ >= 0) close(snmp_);
   }
 
-  void Attach() {
+  void Attach(int arm) {
     std::string error;
-    if (!probe_->Attach(true, se::DefaultAttach(), &error)) throw Error(error);
+    if (arm == kArmEmpty) empty_.Attach();
+    if (arm == kArmExporter && !probe_->Attach(true, se::DefaultAttach(), &error))
+      throw Error(error);
   }
-  void Detach() { probe_->Detach(); }
+  void Detach() {
+    empty_.Detach();
+    probe_->Detach();
+  }
   std::string IdleSource() const { return meter_.Source(); }
 
   // The syn_ingress program's runs and run time so far (counted only while stats are enabled).
@@ -132,7 +150,7 @@ class Rig {
     return {0, 0};
   }
 
-  // Floods for one slice; ours = cgroup ingress links of this process (0 detached, 1 attached).
+  // Floods for one slice; ours = cgroup ingress links of this process (0 detached, else 1).
   Slice Flood(int ours) {
     Slice s;
     s.foreign = CgroupIngressLinks() != ours;
@@ -180,183 +198,213 @@ class Rig {
   int snmp_ = -1;
   std::unique_ptr<se::test::SynSender> sender_;
   std::unique_ptr<se::TcpEventsProbe> probe_;
+  se::bench::EmptyPrograms empty_;
 };
 
-double Quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double pos = q * (v.size() - 1);
-  const size_t lo = static_cast<size_t>(pos), hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
-double Median(const std::vector<double>& v) { return Quantile(v, 0.5); }
+// One slice of each arm, indexed by FloorArm.
+using Round = std::array<Slice, kFloorArms>;
 
-using Pair = std::pair<Slice, Slice>;  // A (detached), B (attached)
-
-// Prints A, B and B - A of a per-SYN cost; returns the larger of median(B) - median(A) and the
-// median of per-pair differences (they differ when the machine's speed drifts between pairs).
-double PrintCost(const char* what, const std::vector<Pair>& pairs, double (Slice::*cost)() const) {
-  std::vector<double> a, b, diff;
-  for (const auto& [sa, sb] : pairs) {
-    a.push_back((sa.*cost)());
-    b.push_back((sb.*cost)());
-    diff.push_back(b.back() - a.back());
-  }
-  const double added = Median(b) - Median(a);
-  std::printf(
-      "%-20s A %7.1f  B %7.1f  added %+6.1f  (median of per-pair differences %+6.1f, "
-      "interquartile %+.1f .. %+.1f)\n",
-      what, Median(a), Median(b), added, Median(diff), Quantile(diff, 0.25), Quantile(diff, 0.75));
-  return std::max(added, Median(diff));
+double OtherCpus(const Round& r) {
+  double m = 0;
+  for (const Slice& s : r) m = std::max(m, s.OtherCpus());
+  return m;
 }
 
-// Rates, costs and targets over a set of pairs.
-void PrintArms(const std::string& title, const std::vector<Pair>& pairs) {
-  if (pairs.empty()) return;
-  std::vector<double> a, b, ratio;
-  for (const auto& [sa, sb] : pairs) {
-    a.push_back(sa.Rate());
-    b.push_back(sb.Rate());
-    ratio.push_back(sb.Rate() / sa.Rate());
-  }
-  std::printf("\n%s: %zu pairs\n", title.c_str(), pairs.size());
-  std::printf(
-      "SYNs absorbed/s      A %7.0f  B %7.0f  B/A of medians %.4f  (median of per-pair "
-      "B/A %.4f, interquartile %.4f .. %.4f)\n",
-      Median(a), Median(b), Median(b) / Median(a), Median(ratio), Quantile(ratio, 0.25),
-      Quantile(ratio, 0.75));
-  const double added = PrintCost("sender CPU ns/SYN", pairs, &Slice::ThreadPerSyn);
-  PrintCost("machine busy ns/SYN", pairs, &Slice::MachinePerSyn);
-  std::printf(
-      "targets: added sender CPU (larger estimate) %.1f ns/SYN <= 50: %s; per-pair B/A "
-      "%.4f >= 0.98: %s\n",
-      added, added <= 50 ? "met" : "NOT met", Median(ratio),
-      Median(ratio) >= 0.98 ? "met" : "NOT met");
+// The median and interquartile range of what f takes from each round.
+template <typename F>
+se::bench::Spread Over(const std::vector<Round>& rounds, F f) {
+  std::vector<double> v;
+  for (const Round& r : rounds) v.push_back(f(r));
+  return se::bench::SpreadOf(v);
 }
 
-void PrintSummary(const std::vector<Pair>& pairs, int discarded, bool bpf_stats) {
-  uint64_t sent = 0, absorbed = 0, b_absorbed = 0, a_counted = 0, b_counted = 0, runs = 0, ns = 0;
-  std::vector<double> others;
-  std::vector<Pair> quiet;
-  for (const auto& [sa, sb] : pairs) {
-    sent += sa.sent + sb.sent;
-    absorbed += sa.absorbed + sb.absorbed;
-    b_absorbed += sb.absorbed;
-    a_counted += sa.counted;
-    b_counted += sb.counted;
-    runs += sb.runs;
-    ns += sb.run_ns;
-    others.push_back(std::max(sa.OtherCpus(), sb.OtherCpus()));
-    if (others.back() < kQuietCpus) quiet.push_back({sa, sb});
+// Prints the three arms of a per-SYN cost and what the exporter adds over detached and over the
+// empty arm; returns the larger of the two estimates of the latter, median(X) - median(E) and
+// the median of per-round differences (they differ when the machine's speed drifts).
+double PrintCost(const char* what, const std::vector<Round>& rounds,
+                 double (Slice::*cost)() const) {
+  auto arm = [&](int a) { return Over(rounds, [&](const Round& r) { return (r[a].*cost)(); }); };
+  auto added = [&](int a) {
+    return Over(rounds, [&](const Round& r) { return (r[kArmExporter].*cost)() - (r[a].*cost)(); });
+  };
+  const se::bench::Spread d = arm(kArmDetached), e = arm(kArmEmpty), x = arm(kArmExporter);
+  const se::bench::Spread over_d = added(kArmDetached), over_e = added(kArmEmpty);
+  std::printf(
+      "%-20s detached %7.1f (%.1f .. %.1f)  empty %7.1f (%.1f .. %.1f)  exporter %7.1f "
+      "(%.1f .. %.1f)\n",
+      what, d.median, d.q1, d.q3, e.median, e.q1, e.q3, x.median, x.q1, x.q3);
+  std::printf(
+      "%-20s exporter over detached %+6.1f (per round %+.1f, interquartile %+.1f .. %+.1f)"
+      "; over empty %+6.1f (per round %+.1f, interquartile %+.1f .. %+.1f)\n",
+      "", x.median - d.median, over_d.median, over_d.q1, over_d.q3, x.median - e.median,
+      over_e.median, over_e.q1, over_e.q3);
+  return std::max(x.median - e.median, over_e.median);
+}
+
+std::string Fixed(double v, int digits) {
+  char b[32];
+  std::snprintf(b, sizeof(b), "%.*f", digits, v);
+  return b;
+}
+
+// The figures of the summary line: rate ratios to detached and added CPU over the empty arm.
+struct Figures {
+  double ratio = 0, empty_ratio = 0, added = 0;
+  bool met = false;
+};
+
+// Rates, costs and targets over a set of rounds.
+Figures PrintArms(const std::string& title, const std::vector<Round>& rounds) {
+  if (rounds.empty()) return {};
+  auto rate = [&](int a) { return Over(rounds, [&](const Round& r) { return r[a].Rate(); }); };
+  auto ratio = [&](int a) {
+    return Over(rounds, [&](const Round& r) { return r[a].Rate() / r[kArmDetached].Rate(); });
+  };
+  const se::bench::Spread d = rate(kArmDetached), e = rate(kArmEmpty), x = rate(kArmExporter);
+  const se::bench::Spread re = ratio(kArmEmpty), rx = ratio(kArmExporter);
+  std::printf("\n%s: %zu rounds\n", title.c_str(), rounds.size());
+  std::printf(
+      "SYNs absorbed/s      detached %.0f (%.0f .. %.0f)  empty %.0f (%.0f .. %.0f)  "
+      "exporter %.0f (%.0f .. %.0f)\n",
+      d.median, d.q1, d.q3, e.median, e.q1, e.q3, x.median, x.q1, x.q3);
+  std::printf(
+      "per-round ratio to detached: empty %.4f (%.4f .. %.4f), exporter %.4f (%.4f .. "
+      "%.4f); exporter/detached of medians %.4f\n",
+      re.median, re.q1, re.q3, rx.median, rx.q1, rx.q3, x.median / d.median);
+  const double added = PrintCost("sender CPU ns/SYN", rounds, &Slice::ThreadPerSyn);
+  PrintCost("machine busy ns/SYN", rounds, &Slice::MachinePerSyn);
+  std::printf(
+      "targets: exporter/detached %.4f >= %.2f: %s; added sender CPU over the empty "
+      "arm (larger estimate) %+.1f ns/SYN <= +%.0f: %s\n",
+      rx.median, kTargetRatio, rx.median >= kTargetRatio ? "met" : "NOT met", added, kTargetAddedNs,
+      added <= kTargetAddedNs ? "met" : "NOT met");
+  return {rx.median, re.median, added, rx.median >= kTargetRatio && added <= kTargetAddedNs};
+}
+
+void PrintCounts(const std::vector<Round>& rounds, int discarded, bool bpf_stats) {
+  uint64_t sent = 0, absorbed = 0, counted[kFloorArms] = {}, x_absorbed = 0, runs = 0, ns = 0;
+  for (const Round& r : rounds) {
+    for (int a = 0; a < kFloorArms; ++a) {
+      sent += r[a].sent;
+      absorbed += r[a].absorbed;
+      counted[a] += r[a].counted;
+    }
+    x_absorbed += r[kArmExporter].absorbed;
+    runs += r[kArmExporter].runs;
+    ns += r[kArmExporter].run_ns;
   }
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   std::printf(
-      "\n%zu pairs kept, %d discarded; SYNs sent %llu, absorbed %llu; syn_ingress counted "
-      "%llu of %llu in B, %llu in A\n",
-      pairs.size(), discarded, static_cast<unsigned long long>(sent),
-      static_cast<unsigned long long>(absorbed), static_cast<unsigned long long>(b_counted),
-      static_cast<unsigned long long>(b_absorbed), static_cast<unsigned long long>(a_counted));
-  std::printf(
-      "rest of the machine busy (max of a pair): median %.2f CPUs (interquartile %.2f .. "
-      "%.2f)\n",
-      Median(others), Quantile(others, 0.25), Quantile(others, 0.75));
+      "\n%zu rounds kept, %d discarded; SYNs sent %llu, absorbed %llu; syn_ingress "
+      "counted %llu of %llu in the exporter arm, %llu detached, %llu empty\n",
+      rounds.size(), discarded, u(sent), u(absorbed), u(counted[kArmExporter]), u(x_absorbed),
+      u(counted[kArmDetached]), u(counted[kArmEmpty]));
   if (bpf_stats && runs)
     std::printf(
-        "syn_ingress with bpf stats (clock included): %.3f runs per SYN in B, %.1f ns per "
+        "syn_ingress with bpf stats (clock included): %.3f runs per SYN, %.1f ns per "
         "run\n",
-        static_cast<double>(runs) / b_absorbed, static_cast<double>(ns) / runs);
-  PrintArms("all pairs", pairs);
-  char title[96];
-  std::snprintf(title, sizeof(title), "quiet pairs (rest of the machine < %.2f CPUs)", kQuietCpus);
-  PrintArms(title, quiet);
+        static_cast<double>(runs) / x_absorbed, static_cast<double>(ns) / runs);
 }
 
-bool Interrupted() {
-  sigset_t pending;
-  sigpending(&pending);
-  return sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
-         sigismember(&pending, SIGHUP);
-}
-
-// One A and one B slice in the given order.
-Pair RunPair(Rig* rig, bool a_first) {
-  Slice slice[2];
-  for (int arm = 0; arm < 2; ++arm) {
-    if (Interrupted()) throw Error("interrupted");
-    const bool attached = (arm == 0) != a_first;
-    if (attached) rig->Attach();
-    const auto [runs0, ns0] = rig->SynIngressStats();
-    slice[attached] = rig->Flood(attached ? 1 : 0);
-    const auto [runs1, ns1] = rig->SynIngressStats();
-    slice[attached].runs = runs1 - runs0;
-    slice[attached].run_ns = ns1 - ns0;
-    if (attached) rig->Detach();
+void PrintSummary(const std::vector<Round>& rounds, int discarded, bool bpf_stats) {
+  PrintCounts(rounds, discarded, bpf_stats);
+  std::vector<Round> quiet;
+  std::vector<double> detached;
+  for (const Round& r : rounds) {
+    if (OtherCpus(r) < kQuietCpus) quiet.push_back(r);
+    detached.push_back(r[kArmDetached].Rate());
   }
-  return {slice[0], slice[1]};
+  const se::bench::Spread other = Over(rounds, OtherCpus);
+  std::printf(
+      "rest of the machine busy (max of a round): median %.2f CPUs (interquartile %.2f "
+      ".. %.2f); %zu rounds quiet (< %.2f CPUs)\n",
+      other.median, other.q1, other.q3, quiet.size(), kQuietCpus);
+  char what[96];
+  std::snprintf(what, sizeof(what), "rest of the machine < %.2f CPUs", kQuietCpus);
+  const std::string noisy = se::bench::NoiseVerdict(detached, quiet.size(), rounds.size(), what);
+  const std::string goal = ">= " + Fixed(kTargetRatio, 2) + " of detached, <= +" +
+                           Fixed(kTargetAddedNs, 0) + " ns CPU per SYN over the empty arm";
+  if (!noisy.empty()) {
+    std::printf("%s; no ratios presented as results\n", noisy.c_str());
+    std::printf("summary | SYN flood, rate and CPU per SYN | %s | - | - | - | %s\n", goal.c_str(),
+                noisy.c_str());
+    return;
+  }
+  const Figures f = PrintArms("all rounds", rounds);
+  PrintArms("quiet rounds", quiet);
+  std::printf(
+      "summary | SYN flood, rate and CPU per SYN | %s | %.4f of detached, %+.1f ns over "
+      "empty | %.4f of detached | - | %s\n",
+      goal.c_str(), f.ratio, f.added, f.empty_ratio, f.met ? "met" : "NOT met");
 }
 
-// Alternates detached (A) and attached (B) slices, the order flipping every pair, until
-// args.pairs pairs ran undisturbed by foreign cgroup programs (at most twice as many in all).
-void RunPairs(Rig* rig, const Args& args) {
-  rig->Flood(0);  // warm up: fills the SYN queue, resolves the client's address
-  std::vector<Pair> pairs;
-  int discarded = 0;
-  std::printf("%s\nidle meter: %s\n", se::bench::MachineLine().c_str(), rig->IdleSource().c_str());
+// One slice of every arm in the round's order.
+Round RunRound(Rig* rig, int r) {
+  Round round;
+  for (int arm : se::bench::FloorOrder(r)) {
+    if (se::bench::Interrupted()) throw Error("interrupted");
+    rig->Attach(arm);
+    const auto [runs0, ns0] = rig->SynIngressStats();
+    round[arm] = rig->Flood(arm == kArmDetached ? 0 : 1);
+    const auto [runs1, ns1] = rig->SynIngressStats();
+    round[arm].runs = runs1 - runs0;
+    round[arm].run_ns = ns1 - ns0;
+    rig->Detach();
+  }
+  return round;
+}
+
+void PrintRound(int r, const Round& x, bool foreign) {
+  const Slice &d = x[kArmDetached], &e = x[kArmEmpty], &p = x[kArmExporter];
   std::printf(
-      "pair order  A_syn/s   B_syn/s   B/A    A_ns/SYN B_ns/SYN  added  "
-      "A_mach   B_mach  rest\n");
-  for (int p = 0; static_cast<int>(pairs.size()) < args.pairs && p < 2 * args.pairs; ++p) {
-    const bool a_first = p % 2 == 0;
-    const auto [a, b] = RunPair(rig, a_first);
-    const bool foreign = a.foreign || b.foreign;
-    std::printf("%-4d %-5s %-9.0f %-9.0f %.3f  %-8.1f %-8.1f %+6.1f  %-8.1f %-7.1f %.2f%s\n", p + 1,
-                a_first ? "AB" : "BA", a.Rate(), b.Rate(), b.Rate() / a.Rate(), a.ThreadPerSyn(),
-                b.ThreadPerSyn(), b.ThreadPerSyn() - a.ThreadPerSyn(), a.MachinePerSyn(),
-                b.MachinePerSyn(), std::max(a.OtherCpus(), b.OtherCpus()),
-                foreign ? "  discarded: foreign cgroup ingress program" : "");
-    std::fflush(stdout);
+      "%-5d %-5s %-8.0f %-8.0f %-8.0f %.3f  %-7.1f %-7.1f %-7.1f %+6.1f  %-7.1f %-7.1f "
+      "%-7.1f %.2f%s\n",
+      r + 1, se::bench::FloorOrderName(r).data(), d.Rate(), e.Rate(), p.Rate(), p.Rate() / d.Rate(),
+      d.ThreadPerSyn(), e.ThreadPerSyn(), p.ThreadPerSyn(), p.ThreadPerSyn() - e.ThreadPerSyn(),
+      d.MachinePerSyn(), e.MachinePerSyn(), p.MachinePerSyn(), OtherCpus(x),
+      foreign ? "  discarded: foreign cgroup ingress program" : "");
+  std::fflush(stdout);
+}
+
+// Rotates the three arms until args.pairs rounds ran undisturbed by foreign cgroup programs
+// (at most twice as many in all).
+void RunRounds(Rig* rig, const Args& args) {
+  rig->Flood(0);  // warm up: fills the SYN queue, resolves the client's address
+  std::vector<Round> rounds;
+  int discarded = 0;
+  std::printf("%s\ncpu time source (idle meter): %s\n", se::bench::MachineLine().c_str(),
+              rig->IdleSource().c_str());
+  std::printf(
+      "order: D detached, E empty programs on the same hooks, X exporter programs\n"
+      "round order D_syn/s  E_syn/s  X_syn/s  X/D    D_ns    E_ns    X_ns    X-E     "
+      "D_mach  E_mach  X_mach  rest\n");
+  for (int r = 0; static_cast<int>(rounds.size()) < args.pairs && r < 2 * args.pairs; ++r) {
+    const Round round = RunRound(rig, r);
+    bool foreign = false;
+    for (const Slice& s : round) foreign |= s.foreign;
+    PrintRound(r, round, foreign);
     if (foreign)
       ++discarded;
     else
-      pairs.push_back({a, b});
+      rounds.push_back(round);
   }
-  if (pairs.empty()) throw Error("every pair was disturbed by a foreign cgroup program");
-  PrintSummary(pairs, discarded, args.bpf_stats);
+  if (rounds.empty()) throw Error("every round was disturbed by a foreign cgroup program");
+  PrintSummary(rounds, discarded, args.bpf_stats);
   std::printf("%s\n", se::bench::MachineLine().c_str());
-}
-
-[[noreturn]] void Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "syn_flood_bench: %s (usage: syn_flood_bench [--pairs=N] [--slice-ms=M] "
-               "[--port=P] [--backlog=B] [--bpf-stats])\n",
-               why.c_str());
-  std::exit(2);
-}
-
-int IntFlag(const std::string& arg, size_t prefix, int lo, int hi) {
-  char* end = nullptr;
-  const long v = std::strtol(arg.c_str() + prefix, &end, 10);
-  if (arg.size() == prefix || *end != '\0' || v < lo || v > hi)
-    Usage("bad value in " + arg + " (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
-  return static_cast<int>(v);
 }
 
 Args ParseArgs(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string s = argv[i];
-    auto is = [&](const char* flag) { return s.rfind(flag, 0) == 0; };
-    if (is("--pairs="))
-      a.pairs = IntFlag(s, 8, 1, 100000);
-    else if (is("--slice-ms="))
-      a.slice_ms = IntFlag(s, 11, 10, 60000);
-    else if (is("--port="))
-      a.port = IntFlag(s, 7, 1, 65535);
-    else if (is("--backlog="))
-      a.backlog = IntFlag(s, 10, 1, 65535);
-    else if (s == "--bpf-stats")
-      a.bpf_stats = true;
-    else
-      Usage("unknown argument " + s);
-  }
+  se::bench::Flags("syn_flood_bench",
+                   "syn_flood_bench [--rounds=N (alias --pairs)] [--slice-ms=M] [--port=P] "
+                   "[--backlog=B] [--bpf-stats]")
+      .Int("--rounds", &a.pairs, 1, 100000)
+      .Int("--pairs", &a.pairs, 1, 100000)
+      .Int("--slice-ms", &a.slice_ms, 10, 60000)
+      .Int("--port", &a.port, 1, 65535)
+      .Int("--backlog", &a.backlog, 1, 65535)
+      .Switch("--bpf-stats", &a.bpf_stats)
+      .Parse(argc, argv);
   return a;
 }
 
@@ -364,22 +412,14 @@ Args ParseArgs(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Args args = ParseArgs(argc, argv);
-  if (geteuid() != 0) {
-    std::fprintf(stderr, "syn_flood_bench: must run as root (namespaces, raw sockets, BPF)\n");
-    return 1;
-  }
-  // Signals stay pending until the loop sees them, so every exit path unwinds the cleanup.
-  sigset_t stop;
-  sigemptyset(&stop);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop, sig);
-  sigprocmask(SIG_BLOCK, &stop, nullptr);
+  se::bench::StartAsRoot("syn_flood_bench", "namespaces, raw sockets, BPF");
   se::log::Setup(se::LogFormat::kLogfmt, "error");
   try {
     int stats_fd = -1;
     if (args.bpf_stats && (stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME)) < 0)
       throw Error(Errno("bpf_enable_stats"));
     Rig rig(args);
-    RunPairs(&rig, args);
+    RunRounds(&rig, args);
     if (stats_fd >= 0) close(stats_fd);  // stats stop when the last such descriptor closes
     return 0;
   } catch (const std::exception& e) {

@@ -19,7 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "bench_cli.h"
 #include "bench_meters.h"
+#include "bench_rounds.h"
+#include "bench_stats.h"
 #include "logging/log.h"
 #include "net/unique_fd.h"
 #include "syn_hook_rig.h"
@@ -37,8 +40,8 @@ using se::bench::PingSlice;
 using se::bench::Rig;
 using se::bench::Round;
 using se::bench::Sample;
-
-constexpr double kNoisySpread = 0.10;  // detached arm's interquartile range / median
+using se::bench::SpreadText;
+using se::bench::Values;
 
 struct Args {
   int rounds = 8;
@@ -65,75 +68,33 @@ class BpfStatsOn {
   UniqueFd fd_;
 };
 
-bool Interrupted() {
-  sigset_t pending;
-  sigpending(&pending);
-  return sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
-         sigismember(&pending, SIGHUP);
-}
-
-std::string PressureAvg10() {
-  std::ifstream in("/proc/pressure/cpu");
-  std::string some, avg10;
-  in >> some >> avg10;
-  return some == "some" ? avg10.substr(avg10.find('=') + 1) : "n/a";
-}
-
 // ---- Summaries over rounds ----
 
 using Metric = std::function<double(const Sample&)>;
 
-double Quantile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const double pos = q * (v.size() - 1);
-  const size_t lo = static_cast<size_t>(pos), hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-}
-
-// "median [q1..q3]" of a figure over rounds (rounds without a value, NaN, left out).
-std::string Spread(std::vector<double> v, const char* fmt) {
-  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
-  if (v.empty()) return "-";
-  char m[32], lo[32], hi[32], out[112];
-  std::snprintf(m, sizeof(m), fmt, Quantile(v, 0.5));
-  std::snprintf(lo, sizeof(lo), fmt, Quantile(v, 0.25));
-  std::snprintf(hi, sizeof(hi), fmt, Quantile(v, 0.75));
-  std::snprintf(out, sizeof(out), "%s [%s..%s]", m, lo, hi);
-  return out;
-}
-
-std::vector<double> Values(const std::vector<Round>& rounds, int arm, const Metric& f) {
-  std::vector<double> v;
-  for (const Round& r : rounds) v.push_back(f(r[arm]));
-  return v;
-}
-
 // The same for a program figure; "-" for the detached arm, which has none.
 std::string ProgSpread(const std::vector<Round>& rounds, int arm, const Metric& f,
                        const char* fmt) {
-  return arm == se::bench::kDetached ? "-" : Spread(Values(rounds, arm, f), fmt);
+  return arm == se::bench::kDetached ? "-" : SpreadText(Values(rounds, arm, f), fmt);
 }
 
-// Per-round f(b) - f(a), or f(b) / f(a) with ratio.
-std::vector<double> Paired(const std::vector<Round>& rounds, int a, int b, const Metric& f,
-                           bool ratio) {
-  std::vector<double> v;
-  for (const Round& r : rounds) v.push_back(ratio ? f(r[b]) / f(r[a]) : f(r[b]) - f(r[a]));
-  return v;
-}
-
-// Says whether the detached arm's rate moved more than kNoisySpread over rounds.
+// Says whether the detached arm's rate allows no verdict: too few rounds, or it moved more than
+// kMaxRelativeIqr over rounds.
 bool NoiseCheck(const std::vector<Round>& rounds, const Metric& rate, const char* what) {
+  using se::bench::Quantile;
   const std::vector<double> v = Values(rounds, se::bench::kDetached, rate);
-  const double median = Quantile(v, 0.5);
-  const double iqr = (Quantile(v, 0.75) - Quantile(v, 0.25)) / median;
-  const bool noisy = iqr > kNoisySpread;
+  const se::bench::Spread s = se::bench::SpreadOf(v);
+  const std::string few = se::bench::RoundsVerdict(v.size());
+  const bool noisy = !few.empty() || s.RelativeIqr() > se::bench::kMaxRelativeIqr;
+  const std::string verdict =
+      !few.empty() ? "; " + few + ": the ratios and differences below are NOT reliable"
+      : noisy      ? "; > 10 %: TOO NOISY, the ratios and differences below are NOT reliable"
+                   : "; <= 10 %";
   std::printf(
       "noise: detached %s over rounds: interquartile range %.1f %% of the median, min..max "
       "%.1f %%%s\n",
-      what, 100 * iqr, 100 * (Quantile(v, 1) - Quantile(v, 0)) / median,
-      noisy ? "; > 10 %: TOO NOISY, the ratios and differences below are NOT reliable"
-            : "; <= 10 %");
+      what, 100 * s.RelativeIqr(), 100 * (Quantile(v, 1) - Quantile(v, 0)) / s.median,
+      verdict.c_str());
   return noisy;
 }
 
@@ -152,7 +113,20 @@ void PrintAdded(const std::vector<Round>& rounds, const Metric& cost, const char
   std::printf("added CPU %s, median of per-round differences [interquartile]:\n", unit);
   for (const auto& p : pairs)
     std::printf("  %-44s %s\n", p.what,
-                Spread(Paired(rounds, p.a, p.b, cost, false), "%+.1f").c_str());
+                SpreadText(se::bench::Differences(rounds, p.a, p.b, cost), "%+.1f").c_str());
+}
+
+// One summary line per hook: the added CPU of the real program and of its floor, over detached.
+void PrintSummary(const std::vector<Round>& rounds, const Metric& cost, const char* workload,
+                  bool noisy) {
+  using namespace se::bench;
+  for (int arm : {kCgroup, kTc}) {
+    const int floor = arm == kCgroup ? kCgroupEmpty : kTcEmpty;
+    std::printf(
+        "summary | %s, %s hook | - (chooses the hook) | %+.0f ns | %+.0f ns | - | %s\n", workload,
+        arm == kCgroup ? "cgroup" : "tc", Median(Differences(rounds, kDetached, arm, cost)),
+        Median(Differences(rounds, kDetached, floor, cost)), noisy ? "too noisy" : "measured");
+  }
 }
 
 double RunsPer(const ArmReading& r, double units) { return r.runs / units; }
@@ -175,13 +149,14 @@ void PrintSyns(const std::vector<Round>& rounds, const Args& args) {
   const Metric runs = [](const Sample& s) { return RunsPer(s.syn.prog, s.syn.absorbed); };
   const Metric ns = [](const Sample& s) { return NsPerRun(s.syn.prog, s.syn.absorbed); };
   for (int arm = 0; arm < kArmCount; ++arm)
-    std::printf("%-13s %-26s %-26s %-22s %-24s %s\n", ArmName(arm),
-                Spread(Values(rounds, arm, rate), "%.0f").c_str(),
-                Spread(Values(rounds, arm, cost), "%.1f").c_str(),
-                ProgSpread(rounds, arm, runs, "%.3f").c_str(),
-                ProgSpread(rounds, arm, ns, "%.1f").c_str(),
-                Spread(Paired(rounds, se::bench::kDetached, arm, rate, true), "%.3f").c_str());
+    std::printf(
+        "%-13s %-26s %-26s %-22s %-24s %s\n", ArmName(arm),
+        SpreadText(Values(rounds, arm, rate), "%.0f").c_str(),
+        SpreadText(Values(rounds, arm, cost), "%.1f").c_str(),
+        ProgSpread(rounds, arm, runs, "%.3f").c_str(), ProgSpread(rounds, arm, ns, "%.1f").c_str(),
+        SpreadText(se::bench::Ratios(rounds, se::bench::kDetached, arm, rate), "%.3f").c_str());
   PrintAdded(rounds, cost, "ns per SYN");
+  PrintSummary(rounds, cost, "CPU per SYN", noisy);
   for (int arm : {se::bench::kCgroup, se::bench::kTc}) {
     uint64_t counted = 0, absorbed = 0;
     for (const Round& r : rounds) {
@@ -216,13 +191,15 @@ void PrintTraffic(const std::vector<Round>& rounds, bool in_scope, const Args& a
     return NsPerRun(slice(s).prog, slice(s).pp.round_trips);
   };
   for (int arm = 0; arm < kArmCount; ++arm)
-    std::printf("%-13s %-24s %-24s %-26s %-22s %s\n", ArmName(arm),
-                Spread(Values(rounds, arm, rate), "%.0f").c_str(),
-                Spread(Paired(rounds, se::bench::kDetached, arm, rate, true), "%.3f").c_str(),
-                Spread(Values(rounds, arm, cost), "%.0f").c_str(),
-                ProgSpread(rounds, arm, runs, "%.3f").c_str(),
-                ProgSpread(rounds, arm, ns, "%.1f").c_str());
+    std::printf(
+        "%-13s %-24s %-24s %-26s %-22s %s\n", ArmName(arm),
+        SpreadText(Values(rounds, arm, rate), "%.0f").c_str(),
+        SpreadText(se::bench::Ratios(rounds, se::bench::kDetached, arm, rate), "%.3f").c_str(),
+        SpreadText(Values(rounds, arm, cost), "%.0f").c_str(),
+        ProgSpread(rounds, arm, runs, "%.3f").c_str(), ProgSpread(rounds, arm, ns, "%.1f").c_str());
   PrintAdded(rounds, cost, "ns per round trip");
+  PrintSummary(rounds, cost,
+               in_scope ? "CPU per round trip in scope" : "CPU per round trip out of scope", noisy);
 }
 
 void PrintBackground(const std::vector<Round>& rounds) {
@@ -233,7 +210,7 @@ void PrintBackground(const std::vector<Round>& rounds) {
   for (int arm = 1; arm < kArmCount; ++arm)
     std::printf(
         "  %s %s", ArmName(arm),
-        Spread(Values(rounds, arm, [](const Sample& s) { return s.idle_runs_per_s; }), "%.0f")
+        SpreadText(Values(rounds, arm, [](const Sample& s) { return s.idle_runs_per_s; }), "%.0f")
             .c_str());
   std::printf("\n");
 }
@@ -244,43 +221,20 @@ void PrintRound(int round, int arm, const Sample& s) {
               RunsPer(s.syn.prog, s.syn.absorbed), s.in.pp.Rate(),
               RunsPer(s.in.prog, s.in.pp.round_trips), s.out.pp.Rate(),
               RunsPer(s.out.prog, s.out.pp.round_trips), s.idle_runs_per_s, s.foreign ? "yes" : "",
-              PressureAvg10().c_str());
+              se::bench::CpuPressureAvg10().c_str());
 }
 
-bool Foreign(const Round& r) {
-  return std::any_of(r.begin(), r.end(), [](const Sample& s) { return s.foreign > 0; });
-}
-
-// Runs rounds until args.rounds of them saw no foreign cgroup inet-ingress link (that program
-// would run in every arm, "detached" too), at most twice as many in all. The arms' order rotates
-// every round and runs backwards in odd rounds, so no arm always follows the same one. Returns
-// the clean rounds, or all of them if fewer than three were clean.
+// args.rounds rounds without a foreign cgroup inet-ingress link (se::bench::RunCleanRounds).
 std::vector<Round> RunRounds(Rig* rig, const Args& args) {
   rig->WarmUp();
   std::printf(
       "\nround arm               SYN/s    ns/SYN runs/SYN  in RT/s runs/RT  out RT/s "
       "runs/RT  idle r/s frgn psi10\n");
-  std::vector<Round> all, clean;
-  for (int r = 0; static_cast<int>(clean.size()) < args.rounds && r < 2 * args.rounds; ++r) {
-    Round round;
-    for (int k = 0; k < kArmCount; ++k) {
-      if (Interrupted()) throw MeterError("interrupted");
-      if (std::ferror(stdout)) throw MeterError("cannot write the output");
-      const int arm = (r + (r % 2 ? kArmCount - 1 - k : k)) % kArmCount;
-      round[arm] = rig->RunArm(arm);
-      PrintRound(r + 1, arm, round[arm]);
-      std::fflush(stdout);
-    }
-    all.push_back(round);
-    if (!Foreign(round)) clean.push_back(round);
-  }
-  std::printf(
-      "rounds run %zu, kept %zu, discarded %zu (a foreign cgroup inet-ingress link was "
-      "attached during the round)\n",
-      all.size(), clean.size(), all.size() - clean.size());
-  if (clean.size() >= 3) return clean;
-  std::printf("WARNING: fewer than 3 clean rounds: the summaries below use every round\n");
-  return all;
+  return se::bench::RunCleanRounds<Round>(args.rounds, [rig](int r, int arm) {
+    const Sample s = rig->RunArm(arm);
+    PrintRound(r + 1, arm, s);
+    return s;
+  });
 }
 
 void PrintHeader(const Args& args, const BpfStatsOn& stats) {
@@ -306,47 +260,15 @@ void PrintHeader(const Args& args, const BpfStatsOn& stats) {
       stats.previous().c_str());
 }
 
-[[noreturn]] void Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "syn_hook_bench: %s (usage: syn_hook_bench [--rounds=N] [--syns=N] "
-               "[--round-trips=N] [--port=P]; --flag N works too)\n",
-               why.c_str());
-  std::exit(2);
-}
-
-long long IntValue(const std::string& flag, const std::string& text, long long lo, long long hi) {
-  char* end = nullptr;
-  const long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || v < lo || v > hi)
-    Usage("bad value for " + flag + ": '" + text + "' (" + std::to_string(lo) + ".." +
-          std::to_string(hi) + ")");
-  return v;
-}
-
 Args ParseArgs(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i], value;
-    const size_t eq = flag.find('=');
-    if (eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag.resize(eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      Usage("missing value for " + flag);
-    }
-    if (flag == "--rounds")
-      a.rounds = static_cast<int>(IntValue(flag, value, 1, 1000));
-    else if (flag == "--syns")
-      a.plan.syns = IntValue(flag, value, 100, 10000000);
-    else if (flag == "--round-trips")
-      a.plan.round_trips = IntValue(flag, value, 100, 10000000);
-    else if (flag == "--port")
-      a.plan.port = static_cast<uint16_t>(IntValue(flag, value, 1, 65534));
-    else
-      Usage("unknown argument " + flag);
-  }
+  se::bench::Flags("syn_hook_bench",
+                   "syn_hook_bench [--rounds=N] [--syns=N] [--round-trips=N] [--port=P]")
+      .Int("--rounds", &a.rounds, 1, 1000)
+      .Int("--syns", &a.plan.syns, 100, 10000000)
+      .Int("--round-trips", &a.plan.round_trips, 100, 10000000)
+      .Int("--port", &a.plan.port, 1, 65534)
+      .Parse(argc, argv);
   return a;
 }
 
@@ -354,16 +276,7 @@ Args ParseArgs(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Args args = ParseArgs(argc, argv);
-  if (geteuid() != 0) {
-    std::fprintf(stderr, "syn_hook_bench: must run as root (namespaces, raw sockets, BPF)\n");
-    return 1;
-  }
-  // Signals stay pending until the loop sees them, so every exit path unwinds the cleanup.
-  sigset_t stop;
-  sigemptyset(&stop);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop, sig);
-  sigprocmask(SIG_BLOCK, &stop, nullptr);
-  signal(SIGPIPE, SIG_IGN);  // a closed output pipe fails the next write instead of killing
+  se::bench::StartAsRoot("syn_hook_bench", "namespaces, raw sockets, BPF");
   se::log::Setup(se::LogFormat::kLogfmt, "error");
   try {
     const double start = Now();

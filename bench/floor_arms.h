@@ -1,0 +1,44 @@
+// The three arms of the kernel-cost benchmarks: nothing attached, the empty programs on the
+// exporter's hooks (the floor: what dispatching to any program costs), the exporter's programs.
+// Errors throw MeterError.
+#ifndef SE_BENCH_FLOOR_ARMS_H_
+#define SE_BENCH_FLOOR_ARMS_H_
+
+#include <array>
+#include <vector>
+
+struct empty_hooks;
+struct bpf_link;
+
+namespace se::bench {
+
+enum FloorArm { kArmDetached, kArmEmpty, kArmExporter, kFloorArms };
+
+const char* FloorArmName(int arm);  // "detached", "empty", "exporter"
+
+// Order of the arms in a round: rotates every round, reversed in rounds 3-5 of each 6, so each
+// arm takes each position equally often and follows each other arm equally often (6 rounds).
+std::array<int, kFloorArms> FloorOrder(int round);
+// "DEX", "EXD", ... for the order of a round.
+std::array<char, kFloorArms + 1> FloorOrderName(int round);
+
+// The empty programs of empty_hooks on exactly the hooks tcp_events uses with the cgroup SYN
+// hook: the four tp_btf tracepoints and cgroup_skb ingress on the cgroup v2 root.
+class EmptyPrograms {
+ public:
+  EmptyPrograms();
+  ~EmptyPrograms();
+  EmptyPrograms(const EmptyPrograms&) = delete;
+  EmptyPrograms& operator=(const EmptyPrograms&) = delete;
+
+  void Attach();  // all or nothing
+  void Detach();
+
+ private:
+  empty_hooks* skel_ = nullptr;
+  std::vector<bpf_link*> links_;
+};
+
+}  // namespace se::bench
+
+#endif  // SE_BENCH_FLOOR_ARMS_H_
