@@ -1,5 +1,6 @@
 #include "floor_arms.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <cerrno>
@@ -63,6 +64,23 @@ void EmptyPrograms::Attach() {
     }
     links_.push_back(link);
   }
+}
+
+std::vector<ProgramStats> EmptyPrograms::Stats() const {
+  std::vector<ProgramStats> out;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    ProgramStats s;
+    s.probe = bpf_program__name(prog);
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0) {
+      s.run_count = info.run_cnt;
+      s.run_time_ns = info.run_time_ns;
+    }
+    out.push_back(s);
+  }
+  return out;
 }
 
 void EmptyPrograms::Detach() {

@@ -7,6 +7,8 @@
 #include <array>
 #include <vector>
 
+#include "snapshot/kernel_snapshot.h"
+
 struct empty_hooks;
 struct bpf_link;
 
@@ -33,6 +35,8 @@ class EmptyPrograms {
 
   void Attach();  // all or nothing
   void Detach();
+  // Runs and run time of each program so far (counted only while kernel.bpf_stats_enabled=1).
+  std::vector<ProgramStats> Stats() const;
 
  private:
   empty_hooks* skel_ = nullptr;

@@ -187,9 +187,9 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 		break;
 	case TCP_ESTABLISHED:
 		if (oldstate == TCP_SYN_SENT)
-			on_connect_done(sk, syn_ack_time(sk));
+			on_connect_done(sk, handshake_time(sk));
 		else if (oldstate == TCP_SYN_RECV)
-			on_accept(sk, bpf_ktime_get_ns());
+			on_accept(sk, handshake_time(sk));
 		break;
 	case TCP_LISTEN:
 		port_to_slot(local_port(sk), true);

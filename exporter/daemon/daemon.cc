@@ -145,8 +145,9 @@ bool Daemon::Start(std::string* error) {
   }
   log::Info("SYN counter hook", {{"hook", probe_->syn_hook() == SynHook::kTc ? "tc" : "cgroup"},
                                  {"why", syn_hook_why_}});
-  if (probe_->syn_hook() == SynHook::kCgroup && !CgroupRootWarning().empty())
-    log::Warn("SYN counter misses sockets", {{"err", CgroupRootWarning()}});
+  const std::string root_warning = CgroupRootWarning();
+  if (probe_->syn_hook() == SynHook::kCgroup && !root_warning.empty())
+    log::Warn("SYN counter misses sockets", {{"err", root_warning}});
   // After attaching: listeners opened from now on are tracked by the kernel itself.
   TrackExistingListeners();
   // No thread may exist before this point: each keeps the capabilities it started with.

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "harness/expectations.h"
@@ -107,6 +109,52 @@ TEST_F(ExporterAcceptTest, AcceptQueueGaugesShowConnectionsNotYetAccepted) {
       {"socket_tcp_established", PortLabels(kPort, kInbound), kWaiting},
   };
   ExpectValues(exporter_->ScrapeUntil(Reached(drained)), drained);
+}
+
+// A connection held open for a known time: both ends' lifetimes (inbound from the accepted
+// socket's ESTABLISHED, taken from the kernel's own per-socket clock; outbound from the
+// client's) lie between the hold and the hold plus the time the test itself took, and land in
+// the one bucket that holds that span (buckets are powers of two from 1 us).
+TEST_F(ExporterAcceptTest, LifetimesOfAHeldConnectionAreItsHoldTime) {
+  using Clock = std::chrono::steady_clock;
+  ASSERT_TRUE(StartExporter());
+  constexpr auto kHold = std::chrono::milliseconds(300);
+  UniqueFd listener, client, accepted;
+  ns_.RunIn([&] {
+    listener = ListenTcp({kLoopback4, kPort}, 16);
+    std::vector<UniqueFd> c = OpenConnections({kLoopback4, kPort}, 1);
+    ASSERT_EQ(c.size(), 1u);
+    client = std::move(c[0]);
+  });
+  accepted.reset(accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  ASSERT_TRUE(accepted);
+  const Clock::time_point opened = Clock::now();
+  std::this_thread::sleep_for(kHold);
+  accepted.reset();
+  client.reset();
+  const double held = std::chrono::duration<double>(Clock::now() - opened).count();
+
+  const ExpectedValues closed = {
+      {"socket_tcp_connection_duration_seconds_count", PortLabels(kPort, kInbound), 1},
+      {"socket_tcp_connection_duration_seconds_count", PortLabels(kPort, kOutbound), 1},
+  };
+  const ParsedMetrics m = exporter_->ScrapeUntil(Reached(closed));
+  ExpectValues(m, closed);
+  for (const Labels& dir : {kInbound, kOutbound}) {
+    const Labels labels = PortLabels(kPort, dir);
+    const double sum = m.Value("socket_tcp_connection_duration_seconds_sum", labels);
+    // Opened before `opened` (handshake) and closed before `held` was taken, give or take the
+    // FIN exchange after close(): 5 ms of slack either way.
+    EXPECT_GE(sum, 0.300 - 0.005) << dir.begin()->second;
+    EXPECT_LE(sum, held + 0.005) << dir.begin()->second;
+    Labels below = labels, above = labels;
+    below["le"] = "0.268435456";  // 2^28 ns
+    above["le"] = "0.536870912";  // 2^29 ns
+    EXPECT_EQ(m.Value("socket_tcp_connection_duration_seconds_bucket", below), 0)
+        << m.Dump("socket_tcp_connection_duration_seconds_bucket");
+    EXPECT_EQ(m.Value("socket_tcp_connection_duration_seconds_bucket", above), 1)
+        << m.Dump("socket_tcp_connection_duration_seconds_bucket");
+  }
 }
 
 }  // namespace
