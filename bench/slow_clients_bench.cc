@@ -1,7 +1,7 @@
 // Slow clients against a running exporter: holds N connections from one source address that
 // send half a header block and then nothing, and meanwhile times /-/healthy and the scrape from
-// 127.0.0.1. Works against any build (it only speaks HTTP), so the figure in docs/architecture.md
-// ("HTTP layer") can be reproduced:
+// 127.0.0.1. Works against any build (it only speaks HTTP), so the figure in docs/http.md
+// can be reproduced:
 //   slow_clients_bench --port=9976 [--connections=4,50,1000] [--hold=12] [--source=127.0.0.2]
 //                      [--path=/metrics]
 #include <arpa/inet.h>

@@ -36,6 +36,11 @@ const volatile __u32 max_slots = 1;        /* --ports.max + 1 */
 const volatile __u32 ephemeral_low = 32768; /* ip_local_port_range */
 const volatile __u32 ephemeral_high = 60999;
 __u32 next_slot = 1; /* next free slot; userspace pre-assigns before attach */
+/* TCP sockets that started or stopped listening so far, in scope: while this
+ * stays, userspace's detector tick reuses its last read of the TCP listeners. */
+__u64 listener_changes = 0;
+__u64 listens = 0; /* TCP_LISTEN transitions in scope so far */
+struct se_listen_ns listen_ns[SE_LISTEN_RING];
 
 /* Slot of a port; allocates one when asked and room is left. The slot is
  * named in slot_port before it is published, so a reader never sees a

@@ -102,6 +102,16 @@ struct se_event {
 
 #define SE_EVENTS_RING_BYTES (1U << 20)
 
+/* The network namespace of listen() number n (from 0) sits at n % SE_LISTEN_RING, with
+ * seq = n + 1 once netns is written: userspace looks for new namespaces only when a recent
+ * listen() was in one it does not know (or it cannot tell). */
+#define SE_LISTEN_RING 16
+struct se_listen_ns {
+	__u64 seq;
+	__u32 netns;
+	__u32 pad;
+};
+
 struct se_hist {
 	__u64 buckets[SE_HIST_BUCKETS]; /* non-cumulative counts */
 	__u64 sum_ns;                   /* sum of observed durations */

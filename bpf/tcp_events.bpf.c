@@ -169,6 +169,17 @@ static __always_inline void on_listener_close(const struct sock *sk)
 		SE_INC(c->closed_listener_drops, listener_drops(sk));
 }
 
+/* Records the namespace of this listen() (SE_LISTEN_RING): netns first, then seq by an
+ * atomic exchange, which orders the two for a reader that checks seq. */
+static __always_inline void note_listen_netns(const struct sock *sk)
+{
+	__u64 n = __sync_fetch_and_add(&listens, 1);
+	struct se_listen_ns *e = &listen_ns[n & (SE_LISTEN_RING - 1)];
+
+	e->netns = sk->__sk_common.skc_net.net->ns.inum;
+	__sync_lock_test_and_set(&e->seq, n + 1);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 	     const int newstate)
@@ -192,6 +203,8 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 			on_accept(sk, handshake_time(sk));
 		break;
 	case TCP_LISTEN:
+		__sync_fetch_and_add(&listener_changes, 1);
+		note_listen_netns(sk);
 		port_to_slot(local_port(sk), true);
 		mark_listening(local_port(sk));
 		check_listen(sk, local_port(sk));
@@ -199,8 +212,10 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate,
 	case TCP_CLOSE:
 		if (oldstate == TCP_SYN_SENT)
 			on_connect_failed(sk);
-		else if (oldstate == TCP_LISTEN)
+		else if (oldstate == TCP_LISTEN) {
+			__sync_fetch_and_add(&listener_changes, 1);
 			on_listener_close(sk);
+		}
 		else
 			on_close(sk);
 		break;

@@ -16,7 +16,7 @@ enum class SynHookChoice { kAuto, kCgroup, kTc };
 inline constexpr const char* kDefaultListenAddress = ":9976";
 inline constexpr uint32_t kDefaultPortsMax = 128;
 inline constexpr uint32_t kMaxPortsMax = 511;  // SE_MAX_SLOTS - 1
-// HTTP limits (docs/architecture.md, "HTTP layer", says why these values).
+// HTTP limits (docs/http.md says why these values).
 inline constexpr uint32_t kDefaultWebMaxConnections = 1024;
 inline constexpr uint32_t kDefaultWebMaxConnectionsPerClient = 64;
 inline constexpr uint32_t kDefaultWebIdleTimeoutSeconds = 5;

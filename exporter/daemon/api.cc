@@ -16,7 +16,8 @@ std::optional<std::string> Daemon::Ports() {
   InventorySnapshot tables;
   {
     std::lock_guard<std::mutex> scope_lock(scope_mu_);
-    tables = TakeInventory(scope_->Refresh(), [this] { return ScanOwners(); });
+    tables = TakeInventory(scope_->Refresh(),
+                           [this](const std::vector<uint64_t>& inodes) { return Owners(inodes); });
   }
   const double now =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

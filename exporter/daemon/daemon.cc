@@ -97,15 +97,20 @@ bool Daemon::InstallFilter(std::string* error) {
 
 void Daemon::TrackExistingListeners() {
   std::lock_guard<std::mutex> lock(scope_mu_);
-  const InventorySnapshot tables =
-      TakeInventory(scope_->Refresh(), [this] { return ScanOwners(); });
+  const InventorySnapshot tables = TakeInventory(
+      scope_->Refresh(), [this](const std::vector<uint64_t>& inodes) { return Owners(inodes); });
   for (const auto& l : tables.listeners) {
     if (l.protocol == Protocol::kTcp) probe_->TrackPort(l.port, true);
   }
 }
 
 ProcessTable Daemon::ScanOwners() {
+  log::Debug("scanning socket owners");
   return owners_ ? owners_->Scan() : ProcessTable::Scan(options_.procfs);
+}
+
+ProcessTable Daemon::Owners(const std::vector<uint64_t>& inodes) {
+  return owner_cache_.For(inodes, [this] { return ScanOwners(); });
 }
 
 bool Daemon::Start(std::string* error) {
@@ -146,8 +151,9 @@ bool Daemon::Start(std::string* error) {
   log::Info("SYN counter hook", {{"hook", probe_->syn_hook() == SynHook::kTc ? "tc" : "cgroup"},
                                  {"why", syn_hook_why_}});
   const std::string root_warning = CgroupRootWarning();
-  if (probe_->syn_hook() == SynHook::kCgroup && !root_warning.empty())
-    log::Warn("SYN counter misses sockets", {{"err", root_warning}});
+  const bool misses = probe_->syn_hook() == SynHook::kCgroup && !root_warning.empty();
+  if (misses) log::Warn("SYN counter misses sockets", {{"err", root_warning}});
+  syn_counter_complete_ = probe_->SynCounterAttached() && !misses;
   // After attaching: listeners opened from now on are tracked by the kernel itself.
   TrackExistingListeners();
   // No thread may exist before this point: each keeps the capabilities it started with.

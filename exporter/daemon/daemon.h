@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -8,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "collectors/reload_status.h"
 #include "config/config_file.h"
@@ -20,8 +22,10 @@
 #include "http/http_server.h"
 #include "inventory/netns_scope.h"
 #include "live/rate_history.h"
+#include "parsers/process_table.h"
 #include "probes/event_reader.h"
 #include "probes/tcp_events_probe.h"
+#include "snapshot/inventory_snapshot.h"
 #include "system/owner_helper.h"
 
 namespace se {
@@ -70,10 +74,18 @@ class Daemon : public HttpEndpoints {
   void TrackExistingListeners();
   // Socket owners: from the owner helper once it runs, read directly before that or unsandboxed.
   ProcessTable ScanOwners();
+  // The owners of these listeners, scanned only for a listener not looked for before (with
+  // scope_mu_ held, as every TakeInventory is).
+  ProcessTable Owners(const std::vector<uint64_t>& inodes);
 
   std::string Scrape();
   void RunDetectorLoop();
   void DetectorTick(const DetectorSchedule::Due& due);
+  bool RediscoverNamespaces();  // with scope_mu_ held
+  // udp: UDP listeners too (the policy checks listeners); with scope_mu_ held.
+  InventorySnapshot DetectorTables(const KernelSnapshot* kernel, bool udp);
+  static constexpr std::chrono::seconds kTcpRereadEvery{30};
+  static constexpr std::chrono::seconds kRediscoverEvery{60};
   void OnKernelEvent(const se_event& event);
   void StopDetectorLoop();
 
@@ -89,6 +101,21 @@ class Daemon : public HttpEndpoints {
   std::unique_ptr<PolicyMonitor> policy_;
   std::unique_ptr<EventReader> events_;
   std::unique_ptr<OwnerHelper> owners_;  // started just before the sandbox, when sandboxed
+  OwnerCache owner_cache_;               // guarded by scope_mu_
+  // The detector tick's view of new namespaces (--netns=all): the kernel's listen() count it
+  // has looked at, and when it last looked; guarded by scope_mu_.
+  uint64_t listens_seen_ = 0;
+  std::chrono::steady_clock::time_point rediscovered_{};
+  // The detector's last TCP read (DetectorTables), with the kernel's counts it was taken at;
+  // guarded by scope_mu_.
+  struct TcpRead {
+    bool done = false;
+    uint64_t changes = 0, syns = 0;  // ListenerChanges(), SYNs counted
+    std::chrono::steady_clock::time_point at{};
+    bool half_open = false;  // it found half-open handshakes
+    std::vector<Listener> listeners;
+  } tcp_read_;
+  bool syn_counter_complete_ = false;  // attached, and seeing every listener in scope
   ReloadStatus reload_status_;
   RateHistory history_;  // the live view's rates, recorded by the detector loop
   AttachFn attach_ = DefaultAttach();

@@ -21,6 +21,13 @@ double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// SYNs the SYN counter has counted, over every port.
+uint64_t SynsReceived(const KernelSnapshot& kernel) {
+  uint64_t n = 0;
+  for (const LabelledCounters& c : kernel.counters) n += c.counters.syns_received;
+  return n;
+}
+
 }  // namespace
 
 void Daemon::RunDetectorLoop() {
@@ -40,12 +47,12 @@ void Daemon::DetectorTick(const DetectorSchedule::Due& due) {
   const bool policy = due[Detector::kPolicy];
   const bool history = due[Detector::kRateHistory];
   std::optional<KernelSnapshot> kernel;
-  if (flood || history) kernel = probe_->Snapshot();
+  if (flood || history) kernel = probe_->CountersSnapshot();
   InventorySnapshot tables;
   const uint64_t tables_ns = MonotonicNs();  // just before the read
   if (flood || policy) {
     std::lock_guard<std::mutex> lock(scope_mu_);
-    tables = TakeInventory(scope_->Refresh(), [this] { return ScanOwners(); });
+    tables = DetectorTables(kernel ? &*kernel : nullptr, policy && policy_->ChecksListeners());
   }
   if (flood) {
     const std::vector<PortSample> samples =
@@ -56,6 +63,63 @@ void Daemon::DetectorTick(const DetectorSchedule::Due& due) {
   if (due[Detector::kPortScan]) scans_->Tick(MonotonicNs());
   if (policy) policy_->Tick(tables, tables_ns);
   if (history) history_.Record(UnixNow(), due.Elapsed(Detector::kRateHistory), kernel->counters);
+}
+
+// The socket tables a tick needs (scope_mu_ held). TCP dumps make the kernel walk its listener
+// hash table, and for half-open handshakes its whole established hash table, whatever they
+// hold; so each is read only when it can have changed since the last read. Half-open
+// handshakes: when a SYN reached a listener since (a request socket is made only for one; a
+// drop or a queued connection follows one too), when some were half-open, or when the SYN
+// counter cannot see every listener. Listeners: also when a TCP listener came or went, and
+// every kTcpRereadEvery (SYN queue sysctls). Otherwise the last read's TCP listeners stand and
+// no handshake is half-open. UDP, which no counter watches, is read at every tick that checks
+// listeners against the policy, and not at all otherwise.
+InventorySnapshot Daemon::DetectorTables(const KernelSnapshot* kernel, bool udp) {
+  const auto now = std::chrono::steady_clock::now();
+  const uint64_t changes = probe_->ListenerChanges();
+  const uint64_t syns = kernel ? SynsReceived(*kernel) : tcp_read_.syns;
+  const bool half_open =
+      !syn_counter_complete_ || !tcp_read_.done || tcp_read_.half_open || syns != tcp_read_.syns;
+  const bool tcp =
+      half_open || changes != tcp_read_.changes || now - tcp_read_.at >= kTcpRereadEvery;
+  // Without a TCP read, the owner cache is told the TCP listeners still stand, or it would
+  // forget them and scan for them again at the next read.
+  auto owners = [&](std::vector<uint64_t> inodes) {
+    if (!tcp)
+      for (const Listener& l : tcp_read_.listeners) inodes.push_back(l.inode);
+    return Owners(inodes);
+  };
+  InventorySnapshot tables = TakeInventory(
+      scope_->Refresh(RediscoverNamespaces()), owners,
+      InventoryParts{.tcp = tcp, .udp = udp, .established = false, .half_open = half_open});
+  if (!tables.ok) return tables;
+  if (tcp) {
+    tcp_read_ = {true, changes, syns, now, !tables.half_open.empty(), {}};
+    for (const Listener& l : tables.listeners)
+      if (l.protocol == Protocol::kTcp) tcp_read_.listeners.push_back(l);
+  } else {
+    tables.listeners.insert(tables.listeners.end(), tcp_read_.listeners.begin(),
+                            tcp_read_.listeners.end());
+    SortSnapshot(&tables);
+  }
+  return tables;
+}
+
+// Whether the tick looks for new namespaces (--netns=all), a stat of every /proc/PID/ns/net:
+// when a TCP socket started listening in a namespace not known yet (the kernel notes each
+// listen()'s namespace), and every kRediscoverEvery if the policy checks listeners, for
+// namespaces with only UDP ones. Scrapes always look, which also lets vanished ones go.
+bool Daemon::RediscoverNamespaces() {
+  if (options_.netns_mode != NetnsMode::kAll) return false;
+  const auto now = std::chrono::steady_clock::now();
+  const TcpEventsProbe::ListenNamespaces recent = probe_->ListenNamespacesSince(listens_seen_);
+  listens_seen_ = recent.listens;
+  bool unknown = !recent.complete;
+  for (uint32_t netns : recent.netns) unknown |= !scope_->Knows(netns);
+  if (!unknown && !(policy_->ChecksListeners() && now - rediscovered_ >= kRediscoverEvery))
+    return false;
+  rediscovered_ = now;
+  return true;
 }
 
 void Daemon::OnKernelEvent(const se_event& event) {

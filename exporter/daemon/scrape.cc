@@ -1,7 +1,5 @@
 // Daemon: the scrape path. HTTP -> one kernel snapshot and one read of the socket tables
 // -> every collector, each a function of what was read -> text.
-#include <prometheus/text_serializer.h>
-
 #include "collectors/collect_all.h"
 #include "collectors/detector_families.h"
 #include "collectors/exporter_self.h"
@@ -9,6 +7,7 @@
 #include "collectors/netstat_families.h"
 #include "collectors/reload_status.h"
 #include "collectors/tcp_counters.h"
+#include "collectors/text_exposition.h"
 #include "daemon/daemon.h"
 #include "inventory/inventory.h"
 #include "inventory/netstat.h"
@@ -30,7 +29,10 @@ std::string Daemon::Scrape() {
     std::lock_guard<std::mutex> lock(scope_mu_);
     const ScopeReading scope = scope_->Refresh();
     runs.push_back(RunCollector("inventory", [&] {
-      return CollectInventory(TakeInventory(scope, [this] { return ScanOwners(); }), kernel);
+      return CollectInventory(
+          TakeInventory(scope,
+                        [this](const std::vector<uint64_t>& inodes) { return Owners(inodes); }),
+          kernel);
     }));
     runs.push_back(
         RunCollector("netstat", [&] { return CollectNetstat(ReadNetstatCounters(scope)); }));
@@ -41,7 +43,7 @@ std::string Daemon::Scrape() {
   }));
   runs.push_back(RunCollector("config", [&] { return CollectConfig(reload_status_.State()); }));
   runs.push_back(RunCollector("exporter", [&] { return CollectExporter(kernel); }));
-  return prometheus::TextSerializer().Serialize(CollectAll(std::move(runs)));
+  return TextExposition(CollectAll(std::move(runs)));
 }
 
 }  // namespace se

@@ -103,6 +103,11 @@ void PolicyMonitor::Reconfigure(const PolicyConfig& policy) {
   policy_ = policy;
 }
 
+bool PolicyMonitor::ChecksListeners() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !policy_.allowed_listen_ports.empty();
+}
+
 PolicyState PolicyMonitor::State() const {
   std::lock_guard<std::mutex> lock(mu_);
   return {unexpected_listeners_};

@@ -39,6 +39,9 @@ class PolicyMonitor {
   void Tick(const InventorySnapshot& snapshot, uint64_t snapshot_ns);
   void Reconfigure(const PolicyConfig& policy);
   PolicyState State() const;
+  // Whether Tick checks listeners (allowed_listen_ports is set): else it needs only the TCP
+  // listeners' owners, and no UDP socket.
+  bool ChecksListeners() const;
 
  private:
   void OnUnexpectedListener(const se_event& event);

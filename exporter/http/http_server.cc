@@ -13,13 +13,17 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "config/listen_address.h"
+#include "http/accept_encoding.h"
 #include "http/basic_auth.h"
 #include "http/routes.h"
+#include "http/shared_scrape.h"
 #include "http/tls_session.h"
 #include "http/worker_pool.h"
 #include "logging/log.h"
@@ -30,6 +34,7 @@ struct HttpServer::Instance {
   HttpConfig config;
   HttpEndpoints* endpoints = nullptr;
   WorkerPool* pool = nullptr;
+  SharedScrape* scrapes = nullptr;  // the server's, shared with the instances before and after
   std::unique_ptr<BasicAuth> auth;  // null without basic_auth_users
   std::string priorities;           // GnuTLS priorities, TLS only
   MHD_Daemon* daemon = nullptr;
@@ -45,7 +50,7 @@ namespace {
 using Instance = HttpServer::Instance;
 
 constexpr size_t kWorkers = 2;     // a scrape at a time is the norm; one spare for the API
-constexpr size_t kMaxQueued = 32;  // beyond this, 503: a backlog of scrapes helps nobody
+constexpr size_t kMaxQueued = 32;  // beyond this, 503: a backlog of API calls helps nobody
 constexpr rlim_t kSpareFds = 64;   // BPF maps, netlink sockets, log files besides connections
 
 // The answer for one request, set by the pool before it resumes the connection.
@@ -72,15 +77,28 @@ bool HasHeader(const std::vector<std::pair<std::string, std::string>>& headers, 
   return false;
 }
 
+void ReleaseBody(void* body) { delete static_cast<std::shared_ptr<const std::string>*>(body); }
+
+MHD_Response* CreateResponse(const Reply& reply) {
+  if (reply.static_body) {
+    return MHD_create_response_from_buffer(
+        reply.static_size, const_cast<unsigned char*>(reply.static_body), MHD_RESPMEM_PERSISTENT);
+  }
+  if (reply.shared_body) {
+    // The response holds a reference, so every scrape sharing a render sends the same bytes.
+    auto* hold = new std::shared_ptr<const std::string>(reply.shared_body);
+    MHD_Response* r = MHD_create_response_from_buffer_with_free_callback_cls(
+        (*hold)->size(), const_cast<char*>((*hold)->data()), &ReleaseBody, hold);
+    if (!r) delete hold;
+    return r;
+  }
+  return MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()),
+                                         MHD_RESPMEM_MUST_COPY);
+}
+
 MHD_Result QueueReply(MHD_Connection* c, const Reply& reply, const Instance& in) {
   const HttpConfig& config = in.config;
-  MHD_Response* r =
-      reply.static_body
-          ? MHD_create_response_from_buffer(reply.static_size,
-                                            const_cast<unsigned char*>(reply.static_body),
-                                            MHD_RESPMEM_PERSISTENT)
-          : MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()),
-                                            MHD_RESPMEM_MUST_COPY);
+  MHD_Response* r = CreateResponse(reply);
   if (!r) return MHD_NO;
   const auto& extra = config.web.headers;  // the operator's value of a header wins over ours
   auto add = [&](const char* name, const std::string& value) {
@@ -110,6 +128,22 @@ RequestHead HeadOf(MHD_Connection* c, const char* method) {
   return head;
 }
 
+MHD_Result CollectAcceptEncoding(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  if (value && strcasecmp(key, MHD_HTTP_HEADER_ACCEPT_ENCODING) == 0) {
+    auto* all = static_cast<std::string*>(cls);
+    if (!all->empty()) all->push_back(',');
+    all->append(value);
+  }
+  return MHD_YES;
+}
+
+// Every Accept-Encoding header of the request counts, as if joined by commas.
+bool RequestAcceptsGzip(MHD_Connection* c) {
+  std::string all;
+  MHD_get_connection_values(c, MHD_HEADER_KIND, &CollectAcceptEncoding, &all);
+  return AcceptsGzip(all);
+}
+
 struct Credentials {
   bool given = false;
   std::string user, password;
@@ -131,45 +165,54 @@ Credentials ReadCredentials(MHD_Connection* c) {
   return out;
 }
 
-// On a pool thread: the password check (bcrypt) and the route.
-Reply Work(Instance* in, const std::string& path, const Credentials& who) {
-  if (in->auth && (!who.given || !in->auth->Verify(who.user, who.password))) {
-    Reply r;
-    r.status = 401;
-    r.body = "Unauthorized\n";
-    r.headers.emplace_back(MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"socket_exporter\"");
-    return r;
-  }
-  return Route(path, in->config.telemetry_path, in->endpoints);
-}
+using Finish = std::function<void(Reply)>;
 
-Reply Busy() {
+Reply Unauthorized() {
   Reply r;
-  r.status = 503;
-  r.body = "Busy: too many requests in progress\n";
+  r.status = 401;
+  r.body = "Unauthorized\n";
+  r.headers.emplace_back(MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"socket_exporter\"");
   return r;
 }
 
-// Suspends the connection and hands the request to the pool, which resumes it with a reply.
+// Joins the render in progress or starts one; the reply comes when it is done.
+void ServeScrape(Instance* in, bool gzip, Finish finish) {
+  in->scrapes->Join(gzip, [gzip, finish = std::move(finish)](const ScrapeResult& result) {
+    finish(MetricsReply(result, gzip));
+  });
+}
+
+// On a pool thread: the password check (bcrypt), then the route or the scrape.
+void Work(Instance* in, const std::string& path, const Credentials& who, bool gzip, Finish finish) {
+  if (in->auth && (!who.given || !in->auth->Verify(who.user, who.password)))
+    return finish(Unauthorized());
+  if (path == in->config.telemetry_path) return ServeScrape(in, gzip, std::move(finish));
+  finish(Route(path, in->config.telemetry_path, in->endpoints));
+}
+
+// Suspends the connection until its reply is ready: a scrape waits for a shared render
+// without taking a pool thread; the rest (and everything under basic auth) runs on the pool.
 MHD_Result Defer(Instance* in, MHD_Connection* c, RequestState* st, const std::string& path) {
   const Credentials who = in->auth ? ReadCredentials(c) : Credentials{};
+  const bool scrape = path == in->config.telemetry_path;
+  const bool gzip = scrape && RequestAcceptsGzip(c);
   {
     std::lock_guard<std::mutex> lock(in->mu);
     if (in->stopping) return QueueReply(c, Busy(), *in);
     ++in->suspended;
   }
   MHD_suspend_connection(c);
-  auto done = [in, c] {
+  Finish finish = [in, c, st](Reply reply) {
+    st->reply = std::move(reply);
     MHD_resume_connection(c);
     std::lock_guard<std::mutex> lock(in->mu);
     --in->suspended;
   };
-  if (!in->pool->TrySubmit([in, c, st, path, who, done] {
-        st->reply = Work(in, path, who);
-        done();
-      })) {
-    st->reply = Busy();
-    done();
+  if (scrape && !in->auth) {
+    ServeScrape(in, gzip, std::move(finish));
+  } else if (!in->pool->TrySubmit(
+                 [in, path, who, gzip, finish] { Work(in, path, who, gzip, finish); })) {
+    finish(Busy());
   }
   return MHD_YES;
 }
@@ -293,6 +336,15 @@ bool HttpServer::Serve(const HttpConfig& config, HttpEndpoints* endpoints, std::
   }
   endpoints_ = endpoints;
   pool_ = std::make_unique<WorkerPool>(kWorkers, kMaxQueued);
+  scrapes_ = std::make_unique<SharedScrape>(
+      [endpoints](const ScrapeCounts& counts) {
+        std::optional<std::string> text = endpoints->Metrics();
+        if (text) AppendScrapeCounts(counts, &*text);
+        return text;
+      },
+      [pool = pool_.get()](std::function<void()> task) {
+        return pool->TrySubmit(std::move(task));
+      });
   current_ = StartInstance(config, error);
   return current_ != nullptr;
 }
@@ -314,7 +366,8 @@ bool HttpServer::Reconfigure(const HttpConfig& config, std::string* error) {
 void HttpServer::Stop() {
   std::lock_guard<std::mutex> lock(mu_);
   if (current_) StopInstance(std::move(current_), /*drain=*/false);
-  pool_.reset();
+  pool_.reset();  // runs a render still queued, which answers its scrapes
+  scrapes_.reset();
   listen_fd_.reset();
 }
 
@@ -324,6 +377,7 @@ std::unique_ptr<HttpServer::Instance> HttpServer::StartInstance(const HttpConfig
   in->config = config;
   in->endpoints = endpoints_;
   in->pool = pool_.get();
+  in->scrapes = scrapes_.get();
   if (!config.web.basic_auth_users.empty())
     in->auth = std::make_unique<BasicAuth>(config.web.basic_auth_users);
   const HttpLimits& l = config.limits;
@@ -378,8 +432,8 @@ void HttpServer::StopInstance(std::unique_ptr<Instance> in, bool drain) {
   in->draining = true;
   // Connections it accepted before letting go are answered, not cut: each ends after its
   // current request (Connection: close) or at the idle timeout, which bounds the wait.
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::seconds(in->config.limits.idle_timeout_s + 1);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(in->config.limits.idle_timeout_s + 1);
   while (drain && std::chrono::steady_clock::now() < deadline) {
     const MHD_DaemonInfo* info =
         MHD_get_daemon_info(in->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);

@@ -13,9 +13,10 @@
 
 namespace se {
 
+class SharedScrape;
 class WorkerPool;
 
-// Bounds on what clients may hold (docs/architecture.md, "HTTP layer").
+// Bounds on what clients may hold (docs/http.md).
 struct HttpLimits {
   unsigned max_connections = kDefaultWebMaxConnections;
   unsigned max_connections_per_client = kDefaultWebMaxConnectionsPerClient;  // 0 = no limit
@@ -35,7 +36,8 @@ HttpConfig HttpConfigFor(const Options& options, WebConfig web);
 
 // libmicrohttpd serving /metrics, the live page with its assets and JSON API, /-/healthy and
 // /-/ready: one epoll event thread that never blocks, and a small worker pool for the scrape,
-// the JSON API and password checks (their connections are suspended meanwhile).
+// the JSON API and password checks (their connections are suspended meanwhile). Concurrent
+// scrapes share one render (SharedScrape) and get it gzipped when they accept gzip.
 class HttpServer {
  public:
   HttpServer();
@@ -61,7 +63,8 @@ class HttpServer {
   // drain: let the connections it accepted finish first (a reload); not at shutdown.
   static void StopInstance(std::unique_ptr<Instance> instance, bool drain);
 
-  std::mutex mu_;  // guards current_ against Reconfigure and Stop racing
+  std::mutex mu_;                          // guards current_ against Reconfigure and Stop racing
+  std::unique_ptr<SharedScrape> scrapes_;  // renders on pool_, so declared (and outlives it) first
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<Instance> current_;
   HttpEndpoints* endpoints_ = nullptr;

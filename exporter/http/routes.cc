@@ -82,13 +82,6 @@ bool NeedsWorker(const std::string& path, const std::string& telemetry_path) {
 }
 
 Reply Route(const std::string& path, const std::string& telemetry_path, HttpEndpoints* endpoints) {
-  if (path == telemetry_path) {
-    std::optional<std::string> body = endpoints->Metrics();
-    if (!body) return Text(503, "Shutting down\n");
-    Reply r = Text(200, std::move(*body));
-    r.content_type = kMetricsType;
-    return r;
-  }
   if (path == "/") return Landing(telemetry_path);
   if (path == "/-/healthy") return Text(200, "OK\n");
   if (path == "/-/ready") {
@@ -110,6 +103,23 @@ Reply Route(const std::string& path, const std::string& telemetry_path, HttpEndp
   }
   return Text(404, "Not found\n");
 }
+
+Reply MetricsReply(const ScrapeResult& result, bool gzip) {
+  if (result.busy) return Busy();
+  if (!result.body) return Text(503, "Shutting down\n");
+  Reply r;
+  r.content_type = kMetricsType;
+  r.headers.emplace_back("Vary", "Accept-Encoding");  // caches must not mix the two encodings
+  if (gzip && result.gzip) {
+    r.shared_body = result.gzip;
+    r.headers.emplace_back("Content-Encoding", "gzip");
+  } else {
+    r.shared_body = result.body;
+  }
+  return r;
+}
+
+Reply Busy() { return Text(503, "Busy: too many requests in progress\n"); }
 
 std::string HtmlEscape(const std::string& text) {
   std::string out;

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "http/endpoints.h"
+#include "http/shared_scrape.h"
 
 namespace se {
 
@@ -17,7 +19,8 @@ struct Reply {
   std::string body;
   const unsigned char* static_body = nullptr;  // an embedded asset, served without a copy
   size_t static_size = 0;
-  bool html = false;   // gets the Content-Security-Policy
+  std::shared_ptr<const std::string> shared_body;  // a scrape's result, served without a copy
+  bool html = false;                               // gets the Content-Security-Policy
   bool close = false;  // the connection is closed after it (unread body, smuggling attempt)
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Allow, WWW-Authenticate
 };
@@ -42,8 +45,15 @@ bool RefuseRequest(const RequestHead& head, Reply* reply);
 // on the worker pool, everything else is answered on the event thread.
 bool NeedsWorker(const std::string& path, const std::string& telemetry_path);
 
-// The reply for a GET or HEAD of `path` (exact match, no patterns).
+// The reply for a GET or HEAD of `path` (exact match, no patterns) other than the telemetry
+// path, whose scrapes share renders (SharedScrape) and are answered by MetricsReply.
 Reply Route(const std::string& path, const std::string& telemetry_path, HttpEndpoints* endpoints);
+
+// The reply to a scrape from the render it shared; `gzip`: the client accepts gzip.
+Reply MetricsReply(const ScrapeResult& result, bool gzip);
+
+// 503 for a request that found the worker queue full.
+Reply Busy();
 
 std::string HtmlEscape(const std::string& text);
 

@@ -5,7 +5,10 @@
 namespace se {
 namespace {
 
-constexpr uint32_t kTcpMask = (1u << kTcpListen) | (1u << kTcpEstablished) | (1u << kTcpSynRecv);
+constexpr uint32_t TcpMask(InventoryParts parts) {
+  return (1u << kTcpListen) | (parts.half_open ? 1u << kTcpSynRecv : 0) |
+         (parts.established ? 1u << kTcpEstablished : 0);
+}
 constexpr uint32_t kUdpMask = 1u << kTcpClose;  // unconnected UDP, what `ss -uln` lists
 constexpr int kFamilies[] = {AF_INET, AF_INET6};
 
@@ -33,13 +36,15 @@ Listener ToListener(const FoundListener& found, const ProcessTable& procs) {
 }
 
 // Dumps one namespace: appends its listeners and counts its connections and handshakes.
-bool TakeNamespace(const NetnsHandle& ns, std::vector<FoundListener>* listeners,
-                   InventorySnapshot* snap, std::string* error) {
+bool TakeNamespace(const NetnsHandle& ns, InventoryParts parts,
+                   std::vector<FoundListener>* listeners, InventorySnapshot* snap,
+                   std::string* error) {
   std::vector<SocketRecord> tcp;
   std::vector<SocketRecord> udp;
+  const uint32_t tcp_mask = TcpMask(parts);
   for (int family : kFamilies) {
-    if (!ns.diag->Dump(Protocol::kTcp, family, kTcpMask, &tcp, error) ||
-        !ns.diag->Dump(Protocol::kUdp, family, kUdpMask, &udp, error)) {
+    if ((parts.tcp && !ns.diag->Dump(Protocol::kTcp, family, tcp_mask, &tcp, error)) ||
+        (parts.udp && !ns.diag->Dump(Protocol::kUdp, family, kUdpMask, &udp, error))) {
       *error = "netns " + std::to_string(ns.inode) + ": " + *error;
       return false;
     }
@@ -54,7 +59,7 @@ bool TakeNamespace(const NetnsHandle& ns, std::vector<FoundListener>* listeners,
   CountEstablished(established, tcp_listeners, &snap->established);
   CountHalfOpen(requests, &snap->half_open);
   SynQueueSysctlValues sysctls;
-  if (ns.sysctls) ns.sysctls->Read(&sysctls);
+  if (ns.sysctls && parts.tcp) ns.sysctls->Read(&sysctls);
   for (const auto& r : tcp_listeners) listeners->push_back({r, SynQueueLimit(r.wqueue, sysctls)});
   for (const auto& r : udp) {
     if (r.state == kTcpClose && r.local_port != 0) listeners->push_back({r, 0});
@@ -64,8 +69,8 @@ bool TakeNamespace(const NetnsHandle& ns, std::vector<FoundListener>* listeners,
 
 }  // namespace
 
-InventorySnapshot TakeInventory(const ScopeReading& scope,
-                                const std::function<ProcessTable()>& scan_owners) {
+InventorySnapshot TakeInventory(const ScopeReading& scope, const OwnerLookup& owners,
+                                InventoryParts parts) {
   InventorySnapshot snap;
   if (!scope.error.empty()) {
     snap.error = scope.error;
@@ -73,10 +78,12 @@ InventorySnapshot TakeInventory(const ScopeReading& scope,
   }
   std::vector<FoundListener> records;
   for (const NetnsHandle& ns : scope.namespaces) {
-    if (!TakeNamespace(ns, &records, &snap, &snap.error)) return snap;
+    if (!TakeNamespace(ns, parts, &records, &snap, &snap.error)) return snap;
   }
-  // Scanned after the dumps so that every listener found is already in some fd table.
-  const ProcessTable procs = scan_owners();
+  // Looked up after the dumps so that every listener found is already in some fd table.
+  std::vector<uint64_t> inodes;
+  for (const auto& r : records) inodes.push_back(r.record.inode);
+  const ProcessTable procs = owners(inodes);
   for (const auto& r : records) snap.listeners.push_back(ToListener(r, procs));
   SortSnapshot(&snap);
   snap.ok = true;

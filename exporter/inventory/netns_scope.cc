@@ -100,13 +100,14 @@ bool NetnsScope::Add(NetnsTarget target, std::string* error) {
   UniqueFd netstat;
   if (target.fd && !(netstat = OpenNetstat(target.fd.get(), error))) return false;
   const uint64_t inode = target.inode;
-  entries_[inode] = Entry{std::move(target), std::move(diag), std::move(sysctls), std::move(netstat)};
+  entries_[inode] =
+      Entry{std::move(target), std::move(diag), std::move(sysctls), std::move(netstat)};
   return true;
 }
 
-ScopeReading NetnsScope::Refresh() {
+ScopeReading NetnsScope::Refresh(bool rediscover) {
   ScopeReading reading;
-  if (mode_ == NetnsMode::kAll) RefreshAll();
+  if (mode_ == NetnsMode::kAll && (rediscover || entries_.empty())) RefreshAll();
   if (entries_.empty()) {
     reading.error = "no network namespace found under " + procfs_ + " or " + kNamedNetnsDir;
     return reading;
@@ -116,6 +117,7 @@ ScopeReading NetnsScope::Refresh() {
 }
 
 void NetnsScope::RefreshAll() {
+  log::Debug("looking for network namespaces");
   std::map<uint64_t, std::string> found;  // inode -> one path that reaches it
   StatEntries(procfs_, "/ns/net", true, &found);
   StatEntries(kNamedNetnsDir, "", false, &found);
@@ -147,8 +149,8 @@ std::vector<NetnsHandle> NetnsScope::Handles() const {
   std::vector<NetnsHandle> out;
   out.reserve(entries_.size());
   for (const auto& [inode, entry] : entries_)
-    out.push_back({inode, entry.target.fd.get(), entry.diag.get(), entry.sysctls.get(),
-                   entry.netstat.get()});
+    out.push_back(
+        {inode, entry.target.fd.get(), entry.diag.get(), entry.sysctls.get(), entry.netstat.get()});
   return out;
 }
 

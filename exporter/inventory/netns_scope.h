@@ -27,7 +27,7 @@ struct NetnsHandle {
   int fd;          // the namespace file, owned by the scope; -1 for the process's own namespace
   SockDiag* diag;  // owned by the scope, valid until the next Refresh()
   const SynQueueSysctls* sysctls;  // likewise; nullptr if they could not be opened
-  int netstat_fd = -1;  // its /proc/net/netstat, opened once; -1 for the process's own
+  int netstat_fd = -1;             // its /proc/net/netstat, opened once; -1 for the process's own
 };
 
 // The namespaces in scope as one Refresh() found them; error is "" on success.
@@ -54,7 +54,13 @@ class NetnsScope {
   // Brings the namespace list up to date (kAll: opens sockets only for new namespaces and
   // drops vanished ones) and returns it; an error if nothing could be inventoried. The
   // handles stay valid until the next Refresh().
-  ScopeReading Refresh();
+  // rediscover: with --netns=all, look for namespaces that appeared or went (a stat of every
+  // /proc/PID/ns/net); otherwise the ones found last time.
+  ScopeReading Refresh(bool rediscover = true);
+  // Whether the last discovery found this namespace (opened, or failed and warned about).
+  bool Knows(uint64_t netns_inode) const {
+    return entries_.count(netns_inode) || failed_.count(netns_inode);
+  }
 
  private:
   struct Entry {

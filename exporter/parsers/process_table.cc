@@ -165,4 +165,33 @@ std::string ProcessTable::CommandFor(uint64_t inode) const {
   return it == owners_.end() ? "" : it->second.comm;
 }
 
+ProcessTable ProcessTable::Only(const std::vector<uint64_t>& inodes,
+                                const ProcessTable& fallback) const {
+  ProcessTable out;
+  for (uint64_t inode : inodes) {
+    for (const ProcessTable* from : {this, &fallback}) {
+      const auto it = from->owners_.find(inode);
+      if (it == from->owners_.end()) continue;
+      out.owners_.emplace(inode, it->second);
+      break;
+    }
+  }
+  return out;
+}
+
+const ProcessTable& OwnerCache::For(const std::vector<uint64_t>& inodes,
+                                    const std::function<ProcessTable()>& scan) {
+  bool unseen = false;
+  for (uint64_t inode : inodes) unseen |= !looked_for_.count(inode);
+  if (unseen) {
+    // Kept: the owners of these listeners only, those found before if this scan lacks them
+    // (a failed scan does not take the names it found before).
+    table_ = scan().Only(inodes, table_);
+    ++scans_;
+  }
+  // Forget listeners that are gone, so a set that only shrinks never triggers a scan.
+  looked_for_ = std::unordered_set<uint64_t>(inodes.begin(), inodes.end());
+  return table_;
+}
+
 }  // namespace se

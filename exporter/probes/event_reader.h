@@ -1,11 +1,11 @@
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 
+#include "net/unique_fd.h"
 #include "socket_exporter.h"
 
 struct ring_buffer;
@@ -29,7 +29,10 @@ class EventReader {
 
   Handler handler_;
   ring_buffer* rb_ = nullptr;
-  std::atomic<bool> stop_{false};
+  // The thread sleeps in epoll_wait on the ring buffer and on stop_fd_ with no timeout: an
+  // idle exporter takes no wake-ups here.
+  UniqueFd epoll_fd_;
+  UniqueFd stop_fd_;  // an eventfd the destructor writes
   std::thread thread_;
 };
 

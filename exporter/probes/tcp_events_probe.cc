@@ -36,6 +36,27 @@ void ForEachProgram(tcp_events* skel, SynHook hook, Fn fn) {
      &skel->links.tcp_retransmit_synack);
 }
 
+// Entries [0, count) of an array map, each value `stride` bytes in values (a per-CPU map's
+// value is one 8-byte-aligned copy per CPU), in one bpf_map_lookup_batch call where the kernel
+// hands them out at once, element by element where batches fail. Returns how many were read.
+uint32_t ReadArray(int fd, uint32_t count, size_t stride, uint32_t* keys, uint8_t* values) {
+  uint32_t done = 0, in = 0, out = 0;
+  int err = 0;
+  while (done < count && !err) {
+    uint32_t n = count - done;
+    err = bpf_map_lookup_batch(fd, done ? &in : nullptr, &out, keys + done, values + done * stride,
+                               &n, nullptr);
+    done += n;
+    in = out;
+  }
+  if (done == count || err == -ENOENT) return done;
+  for (uint32_t key = done; key < count; ++key) {  // a kernel without batches for this map
+    if (bpf_map_lookup_elem(fd, &key, values + done * stride) != 0) continue;
+    keys[done++] = key;
+  }
+  return done;
+}
+
 // The id the kernel gives the root of the cgroup v2 hierarchy.
 constexpr uint64_t kRootCgroupId = 1;
 
@@ -254,6 +275,16 @@ bool TcpEventsProbe::AnyAttached() const {
   return any;
 }
 
+bool TcpEventsProbe::SynCounterAttached() const {
+  switch (config_.syn_hook) {
+    case SynHook::kCgroup:
+      return skel_->links.syn_ingress != nullptr;
+    case SynHook::kTc:
+      return tc_.attached();
+  }
+  return false;
+}
+
 void TcpEventsProbe::Detach() {
   ForEachProgram(skel_, config_.syn_hook, [this](const char*, bpf_program*, bpf_link** link) {
     if (!link) return tc_.Detach();
@@ -262,14 +293,28 @@ void TcpEventsProbe::Detach() {
   });
 }
 
-std::vector<se_port_counters> TcpEventsProbe::ReadCounters() const {
+uint32_t TcpEventsProbe::UsedSlots() const {
+  const uint32_t next = __atomic_load_n(&skel_->data->next_slot, __ATOMIC_ACQUIRE);
+  return std::min(next, config_.max_slots);
+}
+
+std::vector<se_port_counters> TcpEventsProbe::ReadCounters(uint32_t used) const {
+  // One batched lookup for every slot and CPU: a per-CPU value is padded to 8 bytes per CPU.
+  const size_t stride = (sizeof(se_port_counters) + 7) / 8 * 8;
+  std::vector<uint32_t> keys(used);
+  std::vector<uint8_t> values(stride * num_cpus_ * used);
   std::vector<se_port_counters> out(config_.max_slots);
-  std::vector<se_port_counters> percpu(num_cpus_);
-  const int fd = bpf_map__fd(skel_->maps.port_counters);
-  for (uint32_t slot = 0; slot < config_.max_slots; ++slot) {
-    std::memset(&out[slot], 0, sizeof(se_port_counters));
-    if (bpf_map_lookup_elem(fd, &slot, percpu.data()) != 0) continue;
-    for (const auto& c : percpu) AddPortCounters(&out[slot], c);
+  const uint32_t n = ReadArray(bpf_map__fd(skel_->maps.port_counters), used, stride * num_cpus_,
+                               keys.data(), values.data());
+  for (uint32_t i = 0; i < n; ++i) {
+    if (keys[i] >= config_.max_slots) continue;
+    se_port_counters* slot = &out[keys[i]];
+    for (int cpu = 0; cpu < num_cpus_; ++cpu) {
+      se_port_counters c;
+      std::memcpy(&c, values.data() + (static_cast<size_t>(i) * num_cpus_ + cpu) * stride,
+                  sizeof(c));
+      AddPortCounters(slot, c);
+    }
   }
   return out;
 }
@@ -291,22 +336,53 @@ std::vector<se_src_sample> TcpEventsProbe::ReadNewSources() {
   return out;
 }
 
-std::vector<uint16_t> TcpEventsProbe::SlotPorts() const {
+std::vector<uint16_t> TcpEventsProbe::SlotPorts(uint32_t used) const {
   std::vector<uint16_t> ports(config_.max_slots, 0);
-  const int fd = bpf_map__fd(skel_->maps.slot_port);
-  for (uint32_t slot = 1; slot < config_.max_slots; ++slot) {
-    uint32_t port = 0;
-    if (bpf_map_lookup_elem(fd, &slot, &port) == 0) ports[slot] = static_cast<uint16_t>(port);
+  std::vector<uint32_t> keys(used), values(used);
+  const uint32_t n = ReadArray(bpf_map__fd(skel_->maps.slot_port), used, sizeof(uint32_t),
+                               keys.data(), reinterpret_cast<uint8_t*>(values.data()));
+  for (uint32_t i = 0; i < n; ++i) {
+    if (keys[i] >= 1 && keys[i] < config_.max_slots)
+      ports[keys[i]] = static_cast<uint16_t>(values[i]);
   }
   return ports;
 }
 
+uint64_t TcpEventsProbe::ListenerChanges() const {
+  return __atomic_load_n(&skel_->bss->listener_changes, __ATOMIC_RELAXED);
+}
+
+// The kernel indexes the ring with n & (SE_LISTEN_RING - 1).
+static_assert((SE_LISTEN_RING & (SE_LISTEN_RING - 1)) == 0);
+
+TcpEventsProbe::ListenNamespaces TcpEventsProbe::ListenNamespacesSince(uint64_t seen) const {
+  ListenNamespaces out;
+  out.listens = __atomic_load_n(&skel_->bss->listens, __ATOMIC_ACQUIRE);
+  out.complete = out.listens - seen <= SE_LISTEN_RING;
+  for (uint64_t n = seen; out.complete && n < out.listens; ++n) {
+    const se_listen_ns& e = skel_->bss->listen_ns[n % SE_LISTEN_RING];
+    // seq before and after netns: the entry was n's, written whole, and not reused meanwhile.
+    const bool before = __atomic_load_n(&e.seq, __ATOMIC_ACQUIRE) == n + 1;
+    const uint32_t netns = __atomic_load_n(&e.netns, __ATOMIC_ACQUIRE);
+    out.complete = before && __atomic_load_n(&e.seq, __ATOMIC_ACQUIRE) == n + 1;
+    out.netns.push_back(netns);
+  }
+  return out;
+}
+
 KernelSnapshot TcpEventsProbe::Snapshot() const {
-  KernelSnapshot snap;
-  snap.ports = PortFolding(SlotPorts());
-  snap.counters = FoldSlots(ReadCounters(), snap.ports);
+  KernelSnapshot snap = CountersSnapshot();
   snap.programs = Stats();
   snap.events_lost = EventsLost();
+  return snap;
+}
+
+KernelSnapshot TcpEventsProbe::CountersSnapshot() const {
+  // Slots at or past next_slot have never counted anything: read only the ones before it.
+  const uint32_t used = UsedSlots();
+  KernelSnapshot snap;
+  snap.ports = PortFolding(SlotPorts(used));
+  snap.counters = FoldSlots(ReadCounters(used), snap.ports);
   return snap;
 }
 

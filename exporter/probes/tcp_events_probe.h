@@ -64,6 +64,7 @@ class TcpEventsProbe {
   // attached.
   bool Attach(bool strict, const AttachFn& attach, std::string* error);
   bool AnyAttached() const;
+  bool SynCounterAttached() const;
   SynHook syn_hook() const { return config_.syn_hook; }
   // Detaches every program; maps and counters stay (benchmarks alternate attach/detach).
   void Detach();
@@ -71,9 +72,23 @@ class TcpEventsProbe {
   // One read of the maps a scrape or a detector tick needs: the slot table, every slot's
   // counters summed over CPUs and folded by that table, program stats, events lost.
   KernelSnapshot Snapshot() const;
+  // The same without program stats (a detector tick needs none).
+  KernelSnapshot CountersSnapshot() const;
   // SYN source samples written since the previous call (up to SE_SRC_RING per CPU); only the
   // detector tick reads them.
   std::vector<se_src_sample> ReadNewSources();
+  // TCP sockets that started or stopped listening in scope so far (a memory read, no system
+  // call): while it stays, no TCP listener, and no namespace with one, came or went.
+  uint64_t ListenerChanges() const;
+  // The network namespaces of the listen()s after the first `seen` (SE_LISTEN_RING), and the
+  // count to pass next time; complete is false when some can no longer be told apart (more
+  // than SE_LISTEN_RING since, or one being written as it was read).
+  struct ListenNamespaces {
+    uint64_t listens = 0;
+    bool complete = true;
+    std::vector<uint32_t> netns;
+  };
+  ListenNamespaces ListenNamespacesSince(uint64_t seen) const;
 
   // Writes the kernel-side policy rules (denied sources and destinations, allowed egress
   // ports) into the maps; safe while attached. Returns false with *error if a map refuses.
@@ -85,10 +100,12 @@ class TcpEventsProbe {
 
  private:
   TcpEventsProbe(tcp_events* skel, uint64_t* port_slot, const TcpEventsConfig& config);
-  // Counters summed over CPUs, indexed by slot (size max_slots).
-  std::vector<se_port_counters> ReadCounters() const;
-  // Port of each slot (0 = "other" or unused), indexed by slot.
-  std::vector<uint16_t> SlotPorts() const;
+  // Slots handed out so far (the rest are unused and zero), at most max_slots.
+  uint32_t UsedSlots() const;
+  // Counters summed over CPUs, indexed by slot (size max_slots; only the first `used` read).
+  std::vector<se_port_counters> ReadCounters(uint32_t used) const;
+  // Port of each slot (0 = "other" or unused), indexed by slot; only the first `used` read.
+  std::vector<uint16_t> SlotPorts(uint32_t used) const;
   std::vector<ProgramStats> Stats() const;
   // Events the ring buffer could not take, summed over CPUs.
   uint64_t EventsLost() const;

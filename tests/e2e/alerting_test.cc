@@ -125,6 +125,14 @@ TEST_F(AlertingTest, OrdinaryTrafficNotifiesNothingAndLeavesNoAlertPending) {
   EXPECT_EQ(stack_.Query("sum(socket_tcp_accepts_total{job=\"socket_exporter\",port=\"7090\"})"),
             kConnections)
       << stack_.Describe();
+  // Prometheus asks for gzip: every scrape it stored was one (its samples, up among them, are
+  // committed together, so one instant sees both counts alike).
+  EXPECT_GE(stack_.Query("count_over_time(up{job=\"socket_exporter\"}[1h])"), 15);
+  EXPECT_EQ(
+      stack_.Query("sum(socket_exporter_scrape_requests_total{job=\"socket_exporter\","
+                   "encoding=\"gzip\"}) - sum(count_over_time(up{job=\"socket_exporter\"}[1h]))"),
+      0)
+      << stack_.Describe();
   std::vector<PrometheusAlert> alerts;
   ASSERT_TRUE(stack_.PrometheusAlerts(&alerts));
   EXPECT_TRUE(alerts.empty()) << "alerts pending or firing in Prometheus:" << FormatAlerts(alerts);

@@ -23,7 +23,9 @@
 namespace se {
 namespace {
 
-ProcessTable ScanProc() { return ProcessTable::Scan("/proc"); }
+ProcessTable ScanProc(const std::vector<uint64_t>& /*inodes*/) {
+  return ProcessTable::Scan("/proc");
+}
 
 // A named network namespace (`ip netns add`) with lo up, deleted when the object dies.
 class NamedNetns {

@@ -65,5 +65,50 @@ TEST(ProcessTableEncoding, LongCommIsCutToWhatOneLengthByteHolds) {
   EXPECT_EQ(back.CommandFor(9), std::string(255, 'a'));
 }
 
+// A scan only when a listener appears that no scan looked for; a set that shrinks, or that
+// holds a socket nobody owns, costs none.
+TEST(OwnerCache, ScansOnlyForListenersNotLookedForBefore) {
+  OwnerCache cache;
+  int scans = 0;
+  ProcessTable world;
+  world.Add(10, 100, "nginx");
+  world.Add(11, 101, "sshd");
+  auto scan = [&] {
+    ++scans;
+    return world;
+  };
+  EXPECT_EQ(cache.For({10, 11}, scan).CommandFor(10), "nginx");
+  EXPECT_EQ(scans, 1);
+  EXPECT_EQ(cache.For({10, 11}, scan).CommandFor(11), "sshd");
+  EXPECT_EQ(cache.For({11}, scan).CommandFor(11), "sshd");  // one went away
+  EXPECT_EQ(scans, 1);
+  world.Add(12, 102, "redis");
+  EXPECT_EQ(cache.For({11, 12}, scan).CommandFor(12), "redis");  // a new one
+  EXPECT_EQ(scans, 2);
+  EXPECT_EQ(cache.For({11, 12, 99}, scan).CommandFor(99), "");  // nobody holds 99
+  EXPECT_EQ(scans, 3);
+  EXPECT_EQ(cache.For({11, 12, 99}, scan).CommandFor(12), "redis");  // ...looked for once
+  EXPECT_EQ(scans, 3);
+  // 10 left the set above; if it comes back, it is looked for again.
+  EXPECT_EQ(cache.For({10, 11, 12, 99}, scan).CommandFor(10), "nginx");
+  EXPECT_EQ(scans, 4);
+  world.Add(13, 103, "curl");                                   // a socket that is not a listener's
+  EXPECT_EQ(cache.For({10, 11, 12, 99, 14}, scan).size(), 3u);  // only the listeners' owners
+  EXPECT_EQ(cache.For({}, scan).size(), 3u);
+  EXPECT_EQ(scans, 5);
+  EXPECT_EQ(cache.scans(), 5u);
+}
+
+TEST(OwnerCache, AFailedScanKeepsTheNamesFoundBefore) {
+  OwnerCache cache;
+  ProcessTable world;
+  world.Add(10, 100, "nginx");
+  EXPECT_EQ(cache.For({10}, [&] { return world; }).CommandFor(10), "nginx");
+  const ProcessTable& after = cache.For({10, 11}, [] { return ProcessTable(); });
+  EXPECT_EQ(after.CommandFor(10), "nginx");
+  EXPECT_EQ(after.CommandFor(11), "");
+  EXPECT_EQ(cache.scans(), 2u);
+}
+
 }  // namespace
 }  // namespace se
