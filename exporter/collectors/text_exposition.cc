@@ -180,15 +180,20 @@ class Writer {
     return slot.second;
   }
 
-  void Histogram(const MetricFamily& f, const ClientMetric& m) {
-    const auto& h = m.histogram;
+  // The _count and _sum lines of a histogram or summary.
+  void CountAndSum(const MetricFamily& f, const ClientMetric& m, uint64_t count, double sum) {
     EscapeLabelsOnce(m);
     Head(f, "_count");
-    AppendInteger(&out_, h.sample_count);
+    AppendInteger(&out_, count);
     Tail(m);
     Head(f, "_sum");
-    AppendDouble(&out_, h.sample_sum);
+    AppendDouble(&out_, sum);
     Tail(m);
+  }
+
+  void Histogram(const MetricFamily& f, const ClientMetric& m) {
+    const auto& h = m.histogram;
+    CountAndSum(f, m, h.sample_count, h.sample_sum);
     double last = -kInf;
     for (size_t i = 0; i < h.bucket.size(); ++i) {
       const auto& b = h.bucket[i];
@@ -206,13 +211,7 @@ class Writer {
 
   void Summary(const MetricFamily& f, const ClientMetric& m) {
     const auto& s = m.summary;
-    EscapeLabelsOnce(m);
-    Head(f, "_count");
-    AppendInteger(&out_, s.sample_count);
-    Tail(m);
-    Head(f, "_sum");
-    AppendDouble(&out_, s.sample_sum);
-    Tail(m);
+    CountAndSum(f, m, s.sample_count, s.sample_sum);
     for (const auto& q : s.quantile) {
       quantile_.clear();
       AppendDouble(&quantile_, q.quantile);

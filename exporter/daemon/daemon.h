@@ -82,6 +82,10 @@ class Daemon : public HttpEndpoints {
   void RunDetectorLoop();
   void DetectorTick(const DetectorSchedule::Due& due);
   bool RediscoverNamespaces();  // with scope_mu_ held
+  void ReturnFreeMemory();      // on the detector thread
+  static constexpr std::chrono::seconds kTrimEvery{60};
+  std::atomic<uint64_t> renders_since_trim_{0};
+  std::chrono::steady_clock::time_point trimmed_{};
   // udp: UDP listeners too (the policy checks listeners); with scope_mu_ held.
   InventorySnapshot DetectorTables(const KernelSnapshot* kernel, bool udp);
   static constexpr std::chrono::seconds kTcpRereadEvery{30};

@@ -1,6 +1,8 @@
 // Daemon: the detector loop. On its own thread, every detector at its own cadence; a tick
 // reads what the due detectors need once, then runs them in kTickOrder. Kernel events reach
 // the scan and policy detectors between ticks, on the event reader's thread.
+#include <malloc.h>
+
 #include <chrono>
 #include <ctime>
 
@@ -63,6 +65,19 @@ void Daemon::DetectorTick(const DetectorSchedule::Due& due) {
   if (due[Detector::kPortScan]) scans_->Tick(MonotonicNs());
   if (policy) policy_->Tick(tables, tables_ns);
   if (history) history_.Record(UnixNow(), due.Elapsed(Detector::kRateHistory), kernel->counters);
+  ReturnFreeMemory();
+}
+
+// A large scrape's families are megabytes of small blocks, freed when it ends; over thousands
+// of scrapes, fragmentation lets the heap's high-water mark creep up. Once a minute, if
+// something was rendered, the free pages go back to the kernel. Not after every scrape: the
+// next one faults them in again, which cost more than the scrape itself (docs/architecture.md,
+// "Memory").
+void Daemon::ReturnFreeMemory() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - trimmed_ < kTrimEvery || !renders_since_trim_.exchange(0)) return;
+  malloc_trim(0);
+  trimmed_ = now;
 }
 
 // The socket tables a tick needs (scope_mu_ held). TCP dumps make the kernel walk its listener
