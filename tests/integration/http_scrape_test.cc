@@ -1,10 +1,12 @@
 // What a scrape gets on the wire: gzip when Accept-Encoding allows it (with Vary, on GET and
 // HEAD alike, never on other routes), the same samples as an uncompressed scrape, and
-// concurrent scrapers sharing renders: all answered, each render's bytes the same for all.
+// concurrent scrapers sharing renders: all answered, each render's bytes the same for all, and
+// no scraper seeing a counter go down while traffic runs.
 #include <gtest/gtest.h>
 #include <strings.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -16,11 +18,14 @@
 #include "harness/command.h"
 #include "harness/http_client.h"
 #include "harness/namespaced_test.h"
+#include "harness/traffic.h"
 
 namespace se::test {
 namespace {
 
 using std::chrono::seconds;
+
+constexpr char kAccepts[] = "socket_tcp_accepts_total";
 
 struct Response {
   int status = 0;
@@ -230,6 +235,44 @@ TEST_F(HttpSharedScrapeTest, ConcurrentScrapersAreAllAnsweredAndShareRenders) {
   EXPECT_EQ(zipped, kScrapers / 2);
   EXPECT_EQ(renders, static_cast<double>(text_of_render.size()) + 1);
   EXPECT_LE(renders, kScrapers / 2 + 1) << "without sharing each scrape renders: 21";
+}
+
+// Scrapers looping while connections are made, half asking for gzip: the count each one sees
+// never goes down from one of its scrapes to the next, and ends at the connections made.
+TEST_F(HttpSharedScrapeTest, NoScraperSeesACounterGoDownWhileTrafficRuns) {
+  constexpr uint16_t kPort = 7420;
+  constexpr int kConnections = 400, kScrapers = 8, kMinScrapes = 10, kMaxScrapes = 300;
+  UniqueFd listener;
+  ns_.RunIn([&] { listener = ListenTcp({kLoopback4, kPort}, 128); });
+  ASSERT_TRUE(StartExporter({"--ports.track=" + std::to_string(kPort)}));
+  const uint16_t port = exporter_->port();
+  TcpServer server(listener.get(), kConnections, 0, CloseMode::kGraceful);
+  std::atomic<bool> done{false};
+  std::vector<std::vector<double>> seen(kScrapers);
+  std::vector<std::thread> scrapers;
+  for (int i = 0; i < kScrapers; ++i) {
+    scrapers.emplace_back([&, i] {
+      for (int k = 0; k < kMaxScrapes && (k < kMinScrapes || !done); ++k) {
+        const Response r = Send(port, "GET", "/metrics", i % 2 ? "gzip" : "");
+        const std::string text = i % 2 ? Gunzip(r.body) : r.body;
+        seen[i].push_back(r.status == 200 ? ParsedMetrics::Parse(text).Sum(kAccepts) : -1);
+      }
+    });
+  }
+  ClientStats clients;
+  ns_.RunIn([&] { clients = RunClients({kLoopback4, kPort}, kConnections, 0); });
+  done = true;
+  for (auto& t : scrapers) t.join();
+  ASSERT_EQ(clients.connected, kConnections);
+  ASSERT_EQ(server.Join().served, kConnections);
+
+  for (int i = 0; i < kScrapers; ++i) {
+    ASSERT_FALSE(seen[i].empty());
+    EXPECT_GE(seen[i].front(), 0) << "scraper " << i << " got an error";
+    for (size_t k = 1; k < seen[i].size(); ++k)
+      EXPECT_GE(seen[i][k], seen[i][k - 1]) << "scraper " << i << ", scrape " << k;
+  }
+  EXPECT_EQ(exporter_->Scrape().Sum(kAccepts), kConnections);
 }
 
 }  // namespace

@@ -191,9 +191,11 @@ TEST_F(SharedScrapeTest, ALaterRenderIsNotHandedOutBeforeTheEarlierOneIsDelivere
   render_.Release();
   ASSERT_TRUE(first_called.Wait());
   scrapes_.Join(false, [&](const ScrapeResult& r) {
-    std::lock_guard<std::mutex> lock(mu);
-    order.push_back(r.body->substr(0, 8));
-    later.done.Set();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      order.push_back(r.body->substr(0, 8));
+    }
+    later.done.Set();  // last: the test may end, and mu go, as soon as this is seen
   });
   ASSERT_TRUE(render_.WaitStarted(2));
   render_.Release();
