@@ -5,6 +5,7 @@
   hold     listening ports and open loopback connections, held until SIGTERM
   scrape   N scrapes of a URL: sequential, sampling the serving process's CPU time and RSS
            from /proc after every scrape; or C concurrent scrapers on one event loop
+  floor    a server that answers every request at once with a file's bytes
   freeport a free TCP port on 127.0.0.1
 
 Python's standard library only, so the benchmark needs nothing installed beyond python3.
@@ -246,28 +247,70 @@ async def read_body(reader, head):
             return
 
 
-async def one_scraper(host, port, path, count, gzip, out):
+async def one_scraper(host, port, path, count, gzip, warm, go, out):
+    """One keep-alive connection: a warm-up scrape (apart), then `count` measured ones once
+    every scraper is warm, so all start together on connections as Prometheus keeps them."""
     reader, writer = await asyncio.open_connection(host, port)
     request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
                + ("Accept-Encoding: gzip\r\n" if gzip else "") + "\r\n").encode()
     try:
-        for _ in range(count):
+        for k in range(count + 1):
             start = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
             if head.split(b" ", 2)[1] != b"200":
                 raise RuntimeError(f"scrape answered {head[:80]!r}")
             await read_body(reader, head)
-            out.append(time.perf_counter() - start)
+            (out if k else warm).append(time.perf_counter() - start)
+            if k == 0:
+                await go()
     finally:
         writer.close()
 
 
 async def concurrent(host, port, path, count, scrapers, gzip):
-    out = []
-    await asyncio.gather(*(one_scraper(host, port, path, count, gzip, out)
+    """Measured latencies, and the warm-up round's: a fresh connection's first answer also
+    measures TCP and the client's buffers growing (a server that answers at once shows it)."""
+    out, warm = [], []
+    ready, everyone = [0], asyncio.Event()
+
+    async def go():
+        ready[0] += 1
+        if ready[0] == scrapers:
+            everyone.set()
+        await everyone.wait()
+
+    await asyncio.gather(*(one_scraper(host, port, path, count, gzip, warm, go, out)
                            for _ in range(scrapers)))
-    return out
+    return out, warm
+
+
+async def serve_file(body, gzip, port):
+    head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+            + (b"Content-Encoding: gzip\r\n" if gzip else b"")
+            + b"Content-Length: %d\r\n\r\n" % len(body))
+
+    async def answer(reader, writer):
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(head + body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", port)
+    print("ready", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def floor(args):
+    """The floor of the concurrent run: a server that answers at once with fixed bytes (the
+    exporter's own gzip answer), so what remains is the clients, loopback and the CPUs."""
+    with open(args.body, "rb") as f:
+        body = f.read()
+    asyncio.run(serve_file(body, args.gzip, args.port))
 
 
 def scrape(args):
@@ -282,14 +325,15 @@ def scrape(args):
     # One process, one event loop, a keep-alive connection per scraper: the scrapers' own
     # work stays small beside the exporter's, which twenty Python processes reading from
     # /proc after every scrape on two CPUs did not.
-    lat = asyncio.run(concurrent(host, int(port), args.path, per, args.concurrency, args.gzip))
-    rows = [(x,) for x in lat]
-    lat = [r[0] for r in rows]
+    lat, warm = asyncio.run(concurrent(host, int(port), args.path, per, args.concurrency,
+                                       args.gzip))
     cpu = cpu_seconds(args.pid) - cpu0
-    print(f"scrapes={len(rows)}")
-    print(f"us_per_series={cpu / (len(rows) * args.series) * 1e6:.4f}")
+    print(f"scrapes={len(lat)}")
+    print(f"us_per_series={cpu / ((len(lat) + len(warm)) * args.series) * 1e6:.4f}")
     print(f"p50_ms={quantile(lat, 0.5) * 1e3:.3f}")
     print(f"p99_ms={quantile(lat, 0.99) * 1e3:.3f}")
+    print(f"max_ms={max(lat) * 1e3:.3f}")
+    print(f"warmup_max_ms={max(warm) * 1e3:.3f}")
 
 
 def cpu(args):
@@ -322,6 +366,11 @@ def main():
     s.add_argument("--chunk", type=int, default=100, help="scrapes per CPU sample")
     s.add_argument("--gzip", action="store_true", help="ask for gzip, as Prometheus does")
     s.set_defaults(func=scrape)
+    f = sub.add_parser("floor")
+    f.add_argument("--body", required=True, help="the file to answer every request with")
+    f.add_argument("--port", type=int, required=True)
+    f.add_argument("--gzip", action="store_true", help="the body is gzip")
+    f.set_defaults(func=floor)
     sub.add_parser("freeport").set_defaults(func=freeport)
     c = sub.add_parser("cpu")
     c.add_argument("--pid", type=int, required=True)

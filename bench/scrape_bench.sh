@@ -167,6 +167,13 @@ start_node_exporter() { # name port
   wait_ready "$1" "http://127.0.0.1:$2/metrics"
 }
 
+start_floor() { # name port file
+  python3 "$HELPER" floor --port "$2" --body "$3" --gzip >"$WORK/$1.log" 2>&1 &
+  PIDS[$1]=$!
+  echo "$2" >"$WORK/$1.port"
+  wait_ready "$1" "http://127.0.0.1:$2/"
+}
+
 start_hold() { # name netns helper-args...
   local name=$1 ns=$2 i
   shift 2
@@ -299,6 +306,12 @@ phase_scrape() {
   # scrapes asking gzip: 20 uncompressed 4.4 MB answers per round would measure the loopback
   # copies on two CPUs more than the exporter.
   scrape_run scrape conc $((CONCURRENCY * PER_SCRAPER)) "$CONCURRENCY" "$series" --gzip
+  # The floor of that run: the same clients against a server that answers at once with the
+  # exporter's own gzip bytes, while the exporter sits idle.
+  curl -sf -H 'Accept-Encoding: gzip' -o "$WORK/body.gz" "$url"
+  start_floor floor "$(free_port)" "$WORK/body.gz"
+  scrape_run floor floor.conc $((CONCURRENCY * PER_SCRAPER)) "$CONCURRENCY" "$series" --gzip
+  stop_pid floor
   background_psi psi.after
   echo "exporter after the run: VmRSS $(status_mb "${PIDS[scrape]}" VmRSS) MB, VmHWM $(status_mb "${PIDS[scrape]}" VmHWM) MB" |
     tee "$WORK/exporter.rss"

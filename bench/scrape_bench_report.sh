@@ -14,7 +14,7 @@ verdict() { # noise-reason condition
   if [[ -n $1 ]]; then echo "$1"; else calc "print ($2) ? \"met\" : \"NOT met\""; fi
 }
 
-line() { echo "summary | $1 | $2 | $3 | - | $4 | $5"; }
+line() { echo "summary | $1 | $2 | $3 | ${FLOOR:--} | $4 | $5"; }
 
 idle_value() { awk -v n="$2" '$1 == n { print $2 }' "$WORK/idle.$1"; }
 
@@ -59,8 +59,9 @@ report_cost() {
     "p50 $(val seq p50_ms) ms, p99 $(val seq p99_ms) ms ($(calc "printf \"%.2f\", $(val seq p99_ms) / $(val seq p50_ms)") x)" \
     "node_exporter p50 $(val node.seq p50_ms) ms, p99 $(val node.seq p99_ms) ms" \
     "$(verdict "$(noise "$psi" 0 "in the pauses around the phase")" "$(val seq p99_ms) <= 2 * $(val seq p50_ms)")"
-  line "$CONCURRENCY concurrent scrapers asking gzip, $(val conc scrapes) scrapes" "p99 <= 3 x sequential gzip p50" \
-    "p50 $(val conc p50_ms) ms, p99 $(val conc p99_ms) ms ($(calc "printf \"%.2f\", $(val conc p99_ms) / $(val seq.gzip p50_ms)") x sequential gzip p50 $(val seq.gzip p50_ms) ms; $(calc "printf \"%.2f\", $(val conc p99_ms) / $(val seq p50_ms)") x plain p50)" \
+  FLOOR="server answering at once with the same bytes: p50 $(val floor.conc p50_ms) ms, p99 $(val floor.conc p99_ms) ms, warm-up round max $(val floor.conc warmup_max_ms) ms" \
+  line "$CONCURRENCY concurrent scrapers asking gzip, $(val conc scrapes) scrapes after a warm-up round" "p99 <= 3 x sequential gzip p50" \
+    "p50 $(val conc p50_ms) ms, p99 $(val conc p99_ms) ms ($(calc "printf \"%.2f\", $(val conc p99_ms) / $(val seq.gzip p50_ms)") x sequential gzip p50 $(val seq.gzip p50_ms) ms; $(calc "printf \"%.2f\", $(val conc p99_ms) / $(val seq p50_ms)") x plain p50), max $(val conc max_ms) ms; warm-up round max $(val conc warmup_max_ms) ms" \
     "node_exporter p50 $(val node.conc p50_ms) ms, p99 $(val node.conc p99_ms) ms ($(calc "printf \"%.2f\", $(val node.conc p99_ms) / $(val node.seq.gzip p50_ms)") x its gzip p50)" \
     "$(verdict "$(noise "$(pause_psi conc)" 0 "in the pauses around the phase")" "$(val conc p99_ms) <= 3 * $(val seq.gzip p50_ms)")"
   line "response size" "- (gzip when asked)" "$(cat "$WORK/exporter.sizes")" \

@@ -6,8 +6,9 @@ set -euo pipefail
 # nlohmann-json3-dev: the JSON API; libjs-chart.js: the live view's charts, embedded at build.
 # libmicrohttpd-dev + libgnutls28-dev: the event-driven HTTP server and its TLS;
 # libcrypt-dev (libxcrypt): bcrypt for basic auth; libcap-dev + libseccomp-dev: dropping
-# privileges after start-up.
-packages=(cmake ninja-build g++ clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
+# privileges after start-up; libdeflate-dev: gzip of /metrics (zlib1g-dev: libbpf's, and the
+# tests' independent inflate of that gzip).
+packages=(cmake ninja-build g++ clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev libdeflate-dev
           prometheus-cpp-dev libspdlog-dev libfmt-dev libyaml-cpp-dev iproute2
           nlohmann-json3-dev libjs-chart.js libmicrohttpd-dev libgnutls28-dev libcrypt-dev
           libcap-dev libseccomp-dev)

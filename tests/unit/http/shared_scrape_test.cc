@@ -325,5 +325,19 @@ TEST(GzipTest, RoundTripsThroughZlibInflate) {
   EXPECT_EQ(Gunzip(*Gzip("")), "");
 }
 
+TEST(GzipTest, TextThatDoesNotShrinkStillRoundTrips) {
+  // Bytes that deflate cannot shrink: the first output guess (an eighth) is too small.
+  std::string noise(100000, '\0');
+  uint32_t x = 2463534242u;
+  for (char& c : noise) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  const std::optional<std::string> packed = Gzip(noise);
+  ASSERT_TRUE(packed);
+  EXPECT_GT(packed->size(), noise.size());
+  EXPECT_EQ(Gunzip(*packed), noise);
+}
+
 }  // namespace
 }  // namespace se
