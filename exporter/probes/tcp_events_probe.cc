@@ -9,11 +9,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "logging/log.h"
 #include "net/unique_fd.h"
 #include "probes/libbpf_log.h"
+#include "system/cgroup_tree.h"
 #include "system/preflight.h"
 #include "system/privileges.h"
 #include "tcp_events.skel.h"
@@ -57,32 +57,7 @@ uint32_t ReadArray(int fd, uint32_t count, size_t stride, uint32_t* keys, uint8_
   return done;
 }
 
-// The id the kernel gives the root of the cgroup v2 hierarchy.
-constexpr uint64_t kRootCgroupId = 1;
-
-// The cgroup id of a cgroup v2 directory (its file handle holds it); 0 if it cannot be read.
-uint64_t CgroupId(const std::string& dir) {
-  struct {
-    file_handle handle;
-    uint64_t id;
-  } fh{};
-  fh.handle.handle_bytes = sizeof(fh.id);
-  int mount_id = 0;
-  if (name_to_handle_at(AT_FDCWD, dir.c_str(), &fh.handle, &mount_id, 0) != 0) return 0;
-  return fh.handle.handle_bytes == sizeof(fh.id) ? fh.id : 0;
-}
-
 }  // namespace
-
-// Mount point of the cgroup v2 hierarchy (the root of this process's cgroup namespace).
-std::string Cgroup2Root() {
-  std::ifstream mounts("/proc/self/mounts");
-  std::string device, path, type, rest;
-  while (mounts >> device >> path >> type && std::getline(mounts, rest)) {
-    if (type == "cgroup2") return path;
-  }
-  return "";
-}
 
 SynHook ResolveSynHook(SynHookChoice choice, NetnsMode mode, std::string* why) {
   if (choice != SynHookChoice::kAuto) {
@@ -97,7 +72,7 @@ SynHook ResolveSynHook(SynHookChoice choice, NetnsMode mode, std::string* why) {
     *why = "no cgroup v2 mount here";
     return SynHook::kTc;
   }
-  if (CgroupId(Cgroup2Root()) != kRootCgroupId) {
+  if (CgroupIdOf(Cgroup2Root()) != kRootCgroupId) {
     *why = "the cgroup v2 mount here is one cgroup, not the hierarchy's root";
     return SynHook::kTc;
   }
@@ -107,7 +82,7 @@ SynHook ResolveSynHook(SynHookChoice choice, NetnsMode mode, std::string* why) {
 
 std::string CgroupRootWarning() {
   const std::string root = Cgroup2Root();
-  if (root.empty() || CgroupId(root) == kRootCgroupId) return "";
+  if (root.empty() || CgroupIdOf(root) == kRootCgroupId) return "";
   return "the cgroup v2 mount at " + root +
          " is one cgroup, not the hierarchy's root: only SYNs to sockets of cgroups below it "
          "are counted; mount the host's cgroup v2 root there, or use --probes.syn-hook=tc";
