@@ -22,6 +22,7 @@
 #include "http/http_server.h"
 #include "inventory/netns_scope.h"
 #include "live/rate_history.h"
+#include "memory/trim_policy.h"
 #include "parsers/process_table.h"
 #include "probes/event_reader.h"
 #include "probes/tcp_events_probe.h"
@@ -83,9 +84,9 @@ class Daemon : public HttpEndpoints {
   void DetectorTick(const DetectorSchedule::Due& due);
   bool RediscoverNamespaces();  // with scope_mu_ held
   void ReturnFreeMemory();      // on the detector thread
-  static constexpr std::chrono::seconds kTrimEvery{60};
-  std::atomic<uint64_t> renders_since_trim_{0};
-  std::chrono::steady_clock::time_point trimmed_{};
+  std::atomic<uint64_t> renders_{0};  // since the detector thread last looked
+  bool rendered_since_trim_ = false;
+  TrimPolicy trim_policy_{TrimPolicy::Limits{}, TrimPolicy::Clock::now()};
   // udp: UDP listeners too (the policy checks listeners); with scope_mu_ held.
   InventorySnapshot DetectorTables(const KernelSnapshot* kernel, bool udp);
   static constexpr std::chrono::seconds kTcpRereadEvery{30};

@@ -8,6 +8,7 @@
 
 #include "daemon/daemon.h"
 #include "inventory/inventory.h"
+#include "system/resident.h"
 
 namespace se {
 namespace {
@@ -68,16 +69,19 @@ void Daemon::DetectorTick(const DetectorSchedule::Due& due) {
   ReturnFreeMemory();
 }
 
-// A large scrape's families are megabytes of small blocks, freed when it ends; over thousands
-// of scrapes, fragmentation lets the heap's high-water mark creep up. Once a minute, if
-// something was rendered, the free pages go back to the kernel. Not after every scrape: the
-// next one faults them in again, which cost more than the scrape itself (docs/architecture.md,
-// "Memory").
+// A large scrape's families are megabytes of small blocks, freed when it ends. free() never
+// returns them to the kernel (main.cc): the next scrape would fault them in again. The trim
+// policy decides when they go back (memory/trim_policy.h, docs/architecture.md, "Memory"):
+// looked at only while something was rendered since the last trim, so an exporter nobody
+// scrapes reads nothing.
 void Daemon::ReturnFreeMemory() {
-  const auto now = std::chrono::steady_clock::now();
-  if (now - trimmed_ < kTrimEvery || !renders_since_trim_.exchange(0)) return;
+  if (renders_.exchange(0)) rendered_since_trim_ = true;
+  if (!rendered_since_trim_) return;
+  const auto now = TrimPolicy::Clock::now();
+  if (!trim_policy_.Due(now, ResidentBytes())) return;
   malloc_trim(0);
-  trimmed_ = now;
+  trim_policy_.Trimmed(now);
+  rendered_since_trim_ = false;
 }
 
 // The socket tables a tick needs (scope_mu_ held). TCP dumps make the kernel walk its listener

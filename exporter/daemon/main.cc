@@ -15,6 +15,13 @@ int main(int argc, char** argv) {
   // thread that ever rendered a 50k-series scrape keep its own heap of freed memory
   // (docs/architecture.md, "Memory").
   mallopt(M_ARENA_MAX, 1);
+  // With glibc's defaults the heap top is trimmed whenever 128 KiB of it is free and the mmap
+  // threshold follows the sizes freed, so each 50k-series scrape faulted megabytes in again:
+  // most of the slow scrapes (docs/benchmarks-scrape.md). Blocks under 32 MiB come from the
+  // heap and free() never shrinks it; free pages go back when the detector thread's trim
+  // policy says so (memory/trim_policy.h).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum; fixing it stops the dynamic one
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   // Block shutdown and reload signals in every thread; the main thread waits for them.
   sigset_t set;
   sigemptyset(&set);

@@ -17,7 +17,7 @@ namespace se {
 std::optional<std::string> Daemon::Metrics() {
   std::lock_guard<std::mutex> lock(scrape_mu_);
   if (!probe_) return std::nullopt;  // shutting down
-  ++renders_since_trim_;
+  ++renders_;
   return Scrape();
 }
 
