@@ -1,9 +1,11 @@
-// Overhead of the tcp_events programs on a loopback connect/accept/close storm. Three arms
+// Overhead of the tcp_events programs on a loopback connect/accept/close storm. Four arms
 // alternate every fraction of a second in one process, the order rotating per round: detached,
-// the empty programs on the same hooks (the floor any program pays), and the real programs.
+// the empty programs on the same hooks (the floor any program pays), the real programs, and the
+// real programs with --attribution=cgroup (a second object, attached only in its own arm).
 // Slow drift of a shared machine hits all arms alike. Runs in a network namespace of its own
 // (unshare), with the real BPF programs scoped to it.
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -22,12 +24,13 @@
 
 #include "bench_cli.h"
 #include "bench_meters.h"
-#include <bpf/bpf.h>
-
 #include "bench_stats.h"
+#include "collectors/workload_families.h"
+#include "config/options.h"
 #include "floor_arms.h"
 #include "logging/log.h"
 #include "probes/tcp_events_probe.h"
+#include "system/cgroup_tree.h"
 
 namespace {
 
@@ -39,10 +42,15 @@ using se::bench::MeterError;
 using se::bench::Spread;
 using se::bench::SpreadOf;
 
+// The fourth arm: the exporter's programs with per-workload attribution.
+constexpr int kArmAttribution = kFloorArms;
+constexpr int kArms = kFloorArms + 1;
+
 // A storm counts as quiet when other work kept less than this many CPUs busy meanwhile.
 constexpr double kQuietCpus = 0.25;
-constexpr double kTargetRatio = 0.97;    // exporter / detached
-constexpr double kTargetDistance = 1.5;  // points of the ratio between empty and exporter
+constexpr double kTargetRatio = 0.97;         // exporter / detached
+constexpr double kTargetDistance = 1.5;       // points of the ratio between empty and exporter
+constexpr double kTargetAttributionNs = 150;  // attribution over exporter, ns per connection
 
 struct Args {
   int rounds = 40;
@@ -113,10 +121,11 @@ Storm RunStorm(se::bench::IdleMeter* meter, int listener, uint16_t port, int n) 
   return {n / (t1 - t0), (busy - (cpu1 - cpu0)) / ((t2 - t0) * 1e9)};
 }
 
-// Everything a round needs: the namespace's listener, the meter, both program sets.
+// Everything a round needs: the namespace's listener, the meter, the three program sets.
 struct Rig {
   se::bench::IdleMeter meter;
   std::unique_ptr<se::TcpEventsProbe> probe;
+  std::unique_ptr<se::TcpEventsProbe> attribution;  // the same config with attribution on
   se::bench::EmptyPrograms empty;
   int listener = -1;
 
@@ -125,18 +134,40 @@ struct Rig {
     if (arm == kArmEmpty) empty.Attach();
     if (arm == kArmExporter && !probe->Attach(true, se::DefaultAttach(), &error))
       throw MeterError(error);
+    if (arm == kArmAttribution && !attribution->Attach(true, se::DefaultAttach(), &error))
+      throw MeterError(error);
   }
   void Detach() {
     empty.Detach();
     probe->Detach();
+    attribution->Detach();
   }
 };
 
+// Order of the arms in a round: a Williams square (first row D E A X, shifted by one arm each
+// round), so in every 4 rounds each arm takes each position once and follows each other arm
+// once; FloorOrder's rotate-and-reverse balances only three arms.
+std::array<int, kArms> ArmOrder(int round) {
+  static constexpr int kFirst[kArms] = {kArmDetached, kArmEmpty, kArmAttribution, kArmExporter};
+  std::array<int, kArms> order{};
+  for (int i = 0; i < kArms; ++i) order[i] = (kFirst[i] + round) % kArms;
+  return order;
+}
+
+std::string ArmOrderName(int round) {
+  static const char kLetter[kArms] = {'D', 'E', 'X', 'A'};
+  std::string name;
+  for (int arm : ArmOrder(round)) name += kLetter[arm];
+  return name;
+}
+
 struct Round {
-  std::array<Storm, kFloorArms> arm;
+  std::array<Storm, kArms> arm;
   double Ratio(int a) const { return arm[a].cps / arm[kArmDetached].cps; }
   // Points of the ratio the exporter lies below the empty arm.
   double Distance() const { return 100 * (Ratio(kArmEmpty) - Ratio(kArmExporter)); }
+  // What arm a adds to arm b per connection, in ns (each connection: connect, accept, close).
+  double AddedNs(int a, int b) const { return 1e9 / arm[a].cps - 1e9 / arm[b].cps; }
   double OtherCpus() const {
     double m = 0;
     for (const Storm& s : arm) m = std::max(m, s.other_cpus);
@@ -146,15 +177,16 @@ struct Round {
 
 Round RunRound(Rig* rig, const Args& args, int r) {
   Round round;
-  for (int arm : se::bench::FloorOrder(r)) {
+  for (int arm : ArmOrder(r)) {
     rig->Attach(arm);
     round.arm[arm] = RunStorm(&rig->meter, rig->listener, args.port, args.connections);
     rig->Detach();
   }
-  std::printf("%-5d %-5s %-9.0f %-9.0f %-9.0f %.3f  %.3f  %+6.2f  %.2f\n", r + 1,
-              se::bench::FloorOrderName(r).data(), round.arm[kArmDetached].cps,
-              round.arm[kArmEmpty].cps, round.arm[kArmExporter].cps, round.Ratio(kArmEmpty),
-              round.Ratio(kArmExporter), round.Distance(), round.OtherCpus());
+  std::printf("%-5d %-5s %-9.0f %-9.0f %-9.0f %-9.0f %.3f  %.3f  %.3f  %+6.2f  %+7.1f  %.2f\n",
+              r + 1, ArmOrderName(r).c_str(), round.arm[kArmDetached].cps, round.arm[kArmEmpty].cps,
+              round.arm[kArmExporter].cps, round.arm[kArmAttribution].cps, round.Ratio(kArmEmpty),
+              round.Ratio(kArmExporter), round.Ratio(kArmAttribution), round.Distance(),
+              round.AddedNs(kArmAttribution, kArmExporter), round.OtherCpus());
   std::fflush(stdout);
   return round;
 }
@@ -175,7 +207,9 @@ std::vector<double> Column(const std::vector<Round>& rounds, double (*f)(const R
   return v;
 }
 
-void PrintSummary(const std::vector<Round>& rounds) {
+// Prints the rounds and each arm's rate; returns the noise verdict ("" if the run may present
+// ratios as results).
+std::string PrintRates(const std::vector<Round>& rounds) {
   int quiet = 0;
   for (const Round& r : rounds) quiet += r.OtherCpus() < kQuietCpus;
   const auto detached = Column(rounds, [](const Round& r) { return r.arm[kArmDetached].cps; });
@@ -188,11 +222,18 @@ void PrintSummary(const std::vector<Round>& rounds) {
   PrintSpread("exporter cps",
               SpreadOf(Column(rounds, [](const Round& r) { return r.arm[kArmExporter].cps; })),
               "%.0f");
+  PrintSpread("attribution cps",
+              SpreadOf(Column(rounds, [](const Round& r) { return r.arm[kArmAttribution].cps; })),
+              "%.0f");
   char what[96];
   std::snprintf(what, sizeof(what), "rest of the machine < %.2f CPUs", kQuietCpus);
   const std::string noisy = se::bench::NoiseVerdict(detached, quiet, rounds.size(), what);
+  if (!noisy.empty()) std::printf("%s; no ratios presented as results\n", noisy.c_str());
+  return noisy;
+}
+
+void PrintExporterSummary(const std::vector<Round>& rounds, const std::string& noisy) {
   if (!noisy.empty()) {
-    std::printf("%s; no ratios presented as results\n", noisy.c_str());
     std::printf(
         "summary | loopback connect storm, rate | >= %.2f of detached, <= %.1f points "
         "from the empty arm | - | - | - | %s\n",
@@ -217,6 +258,44 @@ void PrintSummary(const std::vector<Round>& rounds) {
       "from the empty arm | %.4f of detached (%+.2f points) | %.4f | - | %s\n",
       kTargetRatio, kTargetDistance, ratio.median, -distance.median, empty.median,
       met ? "met" : "NOT met");
+}
+
+// The attribution arm against the exporter arm of the same round, in ns per connection; the
+// empty arm's own ns over detached is the floor, for scale.
+void PrintAttributionSummary(const std::vector<Round>& rounds, const std::string& noisy) {
+  if (!noisy.empty()) {
+    std::printf("summary | attribution cost per connection | <= %.0f ns | - | - | - | %s\n",
+                kTargetAttributionNs, noisy.c_str());
+    std::printf("%s\n", se::bench::MachineLine().c_str());
+    return;
+  }
+  const Spread ratio =
+      SpreadOf(Column(rounds, [](const Round& r) { return r.Ratio(kArmAttribution); }));
+  const Spread floor =
+      SpreadOf(Column(rounds, [](const Round& r) { return r.AddedNs(kArmEmpty, kArmDetached); }));
+  const Spread exporter = SpreadOf(
+      Column(rounds, [](const Round& r) { return r.AddedNs(kArmExporter, kArmDetached); }));
+  const Spread cost = SpreadOf(
+      Column(rounds, [](const Round& r) { return r.AddedNs(kArmAttribution, kArmExporter); }));
+  PrintSpread("per-round attribution/detached", ratio, "%.4f");
+  PrintSpread("empty - detached (ns/conn.)", floor, "%+.1f");
+  PrintSpread("exporter - detached (ns/conn.)", exporter, "%+.1f");
+  PrintSpread("attribution - exporter (ns/conn.)", cost, "%+.1f");
+  const bool met = cost.median <= kTargetAttributionNs;
+  std::printf("target: attribution %+.1f ns per connection <= %.0f: %s\n", cost.median,
+              kTargetAttributionNs, met ? "met" : "NOT met");
+  std::printf(
+      "summary | attribution cost per connection | <= %.0f ns | %+.1f ns [%+.1f..%+.1f], "
+      "%.4f of detached | %+.1f ns | - | %s\n",
+      kTargetAttributionNs, cost.median, cost.q1, cost.q3, ratio.median, floor.median,
+      met ? "met" : "NOT met");
+  std::printf("%s\n", se::bench::MachineLine().c_str());
+}
+
+void PrintSummary(const std::vector<Round>& rounds) {
+  const std::string noisy = PrintRates(rounds);
+  PrintExporterSummary(rounds, noisy);
+  PrintAttributionSummary(rounds, noisy);
 }
 
 // Where an arm's time went, per program: runs per connection and ns per run (the kernel's
@@ -255,31 +334,100 @@ Args ParseArgs(int argc, char** argv) {
   return a;
 }
 
+// Per-workload attribution sized as the daemon sizes it with the default flags
+// (ConfigureAttribution: --workloads.max 128 plus "other", --metrics.max-series 20000).
+se::TcpEventsConfig WithAttribution(se::TcpEventsConfig config) {
+  config.attribution = true;
+  config.max_workloads = se::kDefaultWorkloadsMax + 1;
+  config.cells = std::min<uint32_t>(SE_MAX_CELLS - config.max_slots,
+                                    se::kDefaultMaxSeries / se::SeriesPerCell());
+  return config;
+}
+
+// The workload slot of this process's connections: 1 ("host") in the root cgroup, else the
+// first slot of the free queue (2), as nothing else connects in the namespace. *path is the
+// process's cgroup, *id its id (0 if unreadable).
+uint32_t OwnWorkloadSlot(std::string* path, uint64_t* id) {
+  std::ifstream in("/proc/self/cgroup");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("0::", 0) != 0) continue;
+    *path = line.substr(3);
+    const std::string root = se::Cgroup2Root();
+    *id = root.empty() ? 0 : se::CgroupIdOf(root + *path);
+    const bool in_root = *id ? *id == se::kRootCgroupId : *path == "/";
+    return in_root ? SE_WORKLOAD_HOST : SE_WORKLOAD_HOST + 1;
+  }
+  throw MeterError("no cgroup v2 entry in /proc/self/cgroup (attribution needs cgroup v2)");
+}
+
+// Throws unless the attribution arm counted one accept per connection of its storms on the
+// storm port, all under this process's workload slot: a cheap arm that misses is no result.
+void CheckAttribution(const se::KernelSnapshot& snap, uint16_t port, uint64_t connections) {
+  std::string path;
+  uint64_t id = 0;
+  const uint32_t slot = OwnWorkloadSlot(&path, &id);
+  const std::string label = snap.ports.Label(port);
+  uint64_t total = 0, own = 0;
+  std::string by_slot;
+  for (const se::WorkloadCounters& w : snap.workloads) {
+    if (w.port != label || !w.counters.accepts) continue;
+    total += w.counters.accepts;
+    if (w.workload == slot) own += w.counters.accepts;
+    by_slot += " " + std::to_string(w.workload) + "=" + std::to_string(w.counters.accepts);
+  }
+  const uint64_t kernel_id = slot < snap.workload_cgroups.size() ? snap.workload_cgroups[slot] : 0;
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "attribution arm: %llu accepts on port %s for %llu connections, %llu under "
+                "workload slot %u (cgroup %s, id %llu; the kernel's id for the slot %llu); "
+                "accepts by slot:%s; folded into \"other\": %llu",
+                static_cast<unsigned long long>(total), label.c_str(),
+                static_cast<unsigned long long>(connections), static_cast<unsigned long long>(own),
+                slot, path.c_str(), static_cast<unsigned long long>(id),
+                static_cast<unsigned long long>(kernel_id),
+                by_slot.empty() ? " none" : by_slot.c_str(),
+                static_cast<unsigned long long>(snap.workload_folds));
+  if (total != connections || own != connections || (id && kernel_id != id))
+    throw MeterError(std::string(line) + ": expected every connection once, under that slot");
+  std::printf("%s\n", line);
+}
+
 void Run(const Args& args) {
   se::TcpEventsConfig config;
   config.netns_ino = EnterPrivateNetns();
   config.max_slots = 129;
   config.conn_table_bits = args.conn_table_bits;
   std::string error;
-  Rig rig{se::bench::IdleMeter(), se::TcpEventsProbe::Open(config, &error), {}, -1};
-  if (!rig.probe) throw MeterError(error);
+  auto probe = se::TcpEventsProbe::Open(config, &error);
+  if (!probe) throw MeterError(error);
+  const se::TcpEventsConfig attributed = WithAttribution(config);
+  auto attribution = se::TcpEventsProbe::Open(attributed, &error);
+  if (!attribution) throw MeterError("with attribution: " + error);
+  Rig rig{se::bench::IdleMeter(), std::move(probe), std::move(attribution), {}, -1};
   rig.listener = Listen(args.port);
   RunStorm(&rig.meter, rig.listener, args.port, args.connections / 4);  // warm up
   std::printf("%s\ncpu time source: %s\n", se::bench::MachineLine().c_str(),
               rig.meter.Source().c_str());
-  std::printf("order: D detached, E empty programs on the same hooks, X exporter programs\n");
-  std::printf("round order D_cps     E_cps     X_cps     E/D    X/D    E-X pts rest_cpus\n");
+  std::printf(
+      "order: D detached, E empty programs on the same hooks, X exporter programs, "
+      "A exporter programs with --attribution=cgroup (%u workload slots, %u cells)\n",
+      attributed.max_workloads, attributed.cells);
+  std::printf(
+      "round order D_cps     E_cps     X_cps     A_cps     E/D    X/D    A/D    E-X pts "
+      "A-X ns   rest_cpus\n");
   std::vector<Round> rounds;
   for (int r = 0; r < args.rounds; ++r) rounds.push_back(RunRound(&rig, args, r));
-  PrintSummary(rounds);
   close(rig.listener);
+  const double connections = static_cast<double>(rounds.size()) * args.connections;
+  CheckAttribution(rig.attribution->Snapshot(), args.port, static_cast<uint64_t>(connections));
+  PrintSummary(rounds);
   if (args.bpf_stats) {
-    const double connections = static_cast<double>(rounds.size()) * args.connections;
     std::printf("\n");
     PrintProgramStats("empty", rig.empty.Stats(), connections);
     PrintProgramStats("exporter", rig.probe->Snapshot().programs, connections);
+    PrintProgramStats("attribution", rig.attribution->Snapshot().programs, connections);
+    std::printf("%s\n", se::bench::MachineLine().c_str());
   }
-  std::printf("%s\n", se::bench::MachineLine().c_str());
 }
 
 }  // namespace

@@ -20,6 +20,29 @@
 #define SE_MAX_SLOTS 512
 #define SE_PORT_COUNT 65536
 
+/* Per-workload attribution (workloads.bpf.h): workload slot 0 is "other"
+ * (unattributed, or no slot was free), slot 1 the root cgroup ("host").
+ * A cell is an index of port_counters: below max_slots a port slot itself
+ * (workload "other"), from there on one (workload, port slot) pair. */
+#define SE_WORKLOAD_OTHER 0
+#define SE_WORKLOAD_HOST 1
+#define SE_MAX_WORKLOADS 1024
+/* Hard upper bound on cells (port slots + pairs): se_sock keeps a cell in 16
+ * bits, and the per-CPU counters stay below 64 MiB on 4 CPUs at the most. */
+#define SE_MAX_CELLS 16384
+#define se_cell_key(workload, port_slot) (((__u32)(workload) << 16) | (port_slot))
+/* Set in a cell's key by userspace when it seals the cell for recycling. */
+#define SE_CELL_SEALED (1U << 31)
+#define se_cell_workload(key) (((key) >> 16) & 0x7fffU)
+#define se_cell_port(key) ((key) & 0xffffU)
+
+/* Key of the (cgroup, port slot) -> cell map. */
+struct se_cgroup_port {
+	__u64 cgroup;    /* cgroup v2 id of the socket */
+	__u32 port_slot;
+	__u32 pad;
+};
+
 /* port_slot map values: low 16 bits slot, bit 16 set if a listener was seen
  * on the port in scope (used to tell inbound from outbound sockets). */
 #define SE_PORT_SLOT_MASK 0xffffU
@@ -154,7 +177,7 @@ struct se_src_ring {
 /* What the exporter remembers about one connection (kernel side only). */
 struct se_sock {
 	__u64 start_ns; /* SYN sent (connecting) or ESTABLISHED (established) */
-	__u16 slot;     /* port slot chosen when the connection started */
+	__u16 slot;     /* cell (port slot, or workload and port) chosen at start */
 	__u8 dir;       /* enum se_direction */
 	__u8 established;
 	__u8 closed;    /* CLOSE seen: kept for a reset sent right after, reusable */

@@ -11,6 +11,7 @@
 #include "socket_exporter.h"
 #include "port_slots.bpf.h"
 #include "conn_state.bpf.h"
+#include "workloads.bpf.h"
 #include "compat.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -63,7 +64,7 @@ static __always_inline __u32 failure_reason(const struct sock *sk)
 static __always_inline void on_connect(const struct sock *sk, __u64 now)
 {
 	__u32 port = remote_port(sk);
-	__u32 slot = port_to_slot(port, !is_ephemeral(port));
+	__u32 slot = workload_cell(sk, port_to_slot(port, !is_ephemeral(port)));
 	struct se_port_counters *c = slot_counters(slot);
 	struct se_sock *s;
 
@@ -76,6 +77,7 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now)
 		s->slot = slot;
 		s->dir = SE_DIR_OUTBOUND;
 		s->established = 0;
+		cell_started(slot);
 	}
 }
 
@@ -102,6 +104,8 @@ static __always_inline void on_connect_failed(const struct sock *sk)
 
 	if (c)
 		SE_INC(c->connect_failures[failure_reason(sk)], 1);
+	if (s)
+		cell_ended(s->slot);
 	conn_end(s);
 }
 
@@ -121,7 +125,7 @@ static __always_inline void on_accept(const struct sock *sk, __u64 now)
 			return;
 		}
 	}
-	slot = port_to_slot(local_port(sk), false);
+	slot = workload_cell(sk, port_to_slot(local_port(sk), false));
 	c = slot_counters(slot);
 	if (c)
 		SE_INC(c->accepts, 1);
@@ -132,6 +136,7 @@ static __always_inline void on_accept(const struct sock *sk, __u64 now)
 		s->slot = slot;
 		s->dir = SE_DIR_INBOUND;
 		s->established = 1;
+		cell_started(slot);
 	}
 }
 
@@ -156,6 +161,7 @@ static __always_inline void on_close(const struct sock *sk)
 	SE_INC(c->bytes_sent[dir], tcp_payload_sent(tp));
 	SE_INC(c->bytes_received[dir], tcp_payload_received(tp));
 out:
+	cell_ended(s->slot);
 	conn_end(s);
 }
 

@@ -28,6 +28,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # The container image test builds the Dockerfile with podman on a debootstrap base image;
   # runc because crun fails on this cgroup layout; getcap (libcap2-bin) reads its capabilities.
   packages+=(podman runc debootstrap libcap2-bin)
+  # python3: the podman attribution test's containers serve their ports with the host's python3.
+  packages+=(python3)
 fi
 
 # Debian packages bpftool on its own; Ubuntu ships it in linux-tools.

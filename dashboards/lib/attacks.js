@@ -2,8 +2,10 @@
 // socket_exporter / Attacks and policy: SYN floods, port scans and connection policy findings.
 const g = require('./grafana');
 
-const { S, R } = g;
+const { S, W, R } = g;
 const SP = `${S}, port=~"$port"`;
+// The per-port TCP families, also counted per workload (SYNs per listener, as workload "other").
+const SPW = `${SP}, ${W}`;
 
 // Findings exist only from their first one on: with none, show one zero series (rule "none").
 const NO_FINDINGS = 'or on() label_replace(vector(0), "rule", "none", "", "")';
@@ -60,8 +62,8 @@ const panels = [
     description: 'socket_tcp_syns_received_total (every SYN that reached a listener, whatever its outcome) against socket_tcp_accepts_total (handshakes completed). A flood shows SYNs far above completed handshakes.',
     unit: 'ops',
     targets: [
-      g.target(`sum by (port) (rate(socket_tcp_syns_received_total{${SP}}${R}))`, '{{port}} SYNs received'),
-      g.target(`sum by (port) (rate(socket_tcp_accepts_total{${SP}}${R}))`, '{{port}} handshakes completed'),
+      g.target(`sum by (port) (rate(socket_tcp_syns_received_total{${SPW}}${R}))`, '{{port}} SYNs received'),
+      g.target(`sum by (port) (rate(socket_tcp_accepts_total{${SPW}}${R}))`, '{{port}} handshakes completed'),
     ],
   }),
   g.timeseries({
@@ -69,7 +71,7 @@ const panels = [
     description: 'Completed handshakes over SYNs received per port. Near 1 for legitimate traffic (retried SYNs lower it a little).',
     unit: 'percentunit',
     targets: [g.target(
-      `sum by (port) (rate(socket_tcp_accepts_total{${SP}}${R})) / sum by (port) (rate(socket_tcp_syns_received_total{${SP}}${R}))`,
+      `sum by (port) (rate(socket_tcp_accepts_total{${SPW}}${R})) / sum by (port) (rate(socket_tcp_syns_received_total{${SPW}}${R}))`,
       '{{port}}')],
   }),
   g.timeseries({
@@ -101,7 +103,7 @@ const panels = [
     unit: 'ops',
     w: 8,
     targets: [g.target(
-      `sum by (port) (rate(socket_tcp_synack_retransmits_total{${SP}}${R})) or sum by (port) (rate(socket_tcp_syns_received_total{${SP}}${R})) * 0`,
+      `sum by (port) (rate(socket_tcp_synack_retransmits_total{${SPW}}${R})) or sum by (port) (rate(socket_tcp_syns_received_total{${SPW}}${R})) * 0`,
       '{{port}}')],
   }),
   g.timeseries({
@@ -145,7 +147,7 @@ const panels = [
     unit: 'ops',
     w: 24,
     targets: [g.target(
-      `sum by (port) (rate(socket_tcp_resets_sent_total{${SP}, reason="no_socket"}${R}))`, '{{port}}')],
+      `sum by (port) (rate(socket_tcp_resets_sent_total{${SPW}, reason="no_socket"}${R}))`, '{{port}}')],
   }),
 
   g.row('Connection policy'),

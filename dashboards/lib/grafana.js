@@ -10,6 +10,9 @@ const DS = { type: 'prometheus', uid: '${datasource}' };
 
 // Label matchers every selector carries, with and without the port.
 const S = 'job=~"$job", instance=~"$instance"';
+// Matchers of the metrics counted per workload (--attribution=cgroup). Regex matchers, so that
+// All (.*) also matches series without the labels (every series, without attribution).
+const W = 'namespace=~"$namespace", pod=~"$pod"';
 const R = '[$__rate_interval]';
 
 function target(expr, legendFormat, extra = {}) {
@@ -298,7 +301,21 @@ function queryVariable(name, label, query, extra) {
 }
 
 const PORT_QUERY =
-  'label_values({__name__=~"socket_tcp_(accepts|connects)_total", job=~"$job", instance=~"$instance"}, port)';
+  `label_values({__name__=~"socket_tcp_(accepts|connects)_total", ${S}, ${W}}, port)`;
+
+// namespace and pod: any number, All by default; All is .* so that series without the label
+// (no attribution, or a workload outside Kubernetes) still match.
+const ALL = { selected: true, text: ['All'], value: ['$__all'] };
+const WORKLOAD_VARIABLE = { allValue: '.*', current: ALL, includeAll: true, multi: true };
+
+function workloadVariables() {
+  return [
+    queryVariable('namespace', 'Namespace',
+      `label_values(socket_workload_info{${S}}, namespace)`, WORKLOAD_VARIABLE),
+    queryVariable('pod', 'Pod',
+      `label_values(socket_workload_info{${S}, namespace=~"$namespace"}, pod)`, WORKLOAD_VARIABLE),
+  ];
+}
 
 // portMulti: the overview dashboards take any number of ports (All = every port, also those not
 // listed); the port detail dashboard takes exactly one.
@@ -325,6 +342,7 @@ function variables(portMulti) {
     queryVariable('instance', 'Instance',
       'label_values(socket_exporter_build_info{job=~"$job"}, instance)',
       { includeAll: true, multi: true }),
+    ...workloadVariables(),
     queryVariable('port', 'Port', PORT_QUERY, port),
   ];
 }
@@ -371,11 +389,11 @@ const PORT_DETAIL_LINK = {
   title: 'Port detail',
   url: '/d/socket-exporter-port-detail/socket-exporter-port-detail?${__url_time_range}' +
     '&${datasource:queryparam}&${job:queryparam}&${instance:queryparam}' +
-    '&var-port=${__field.labels.port}',
+    '&${namespace:queryparam}&${pod:queryparam}&var-port=${__field.labels.port}',
 };
 
 module.exports = {
-  DS, S, R, SCHEMA_VERSION, PORT_DETAIL_LINK,
+  DS, S, W, R, SCHEMA_VERSION, PORT_DETAIL_LINK,
   target, instant, tableTarget, thresholds, valueMap,
   timeseries, stat, bargauge, heatmap, table, stateTimeline, row, dashboard,
 };

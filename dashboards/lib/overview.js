@@ -1,12 +1,15 @@
 'use strict';
 // socket_exporter / Overview: traffic per service port and the exporter's own health.
 const g = require('./grafana');
+const workloads = require('./workloads');
 
-const { S, R } = g;
+const { S, W, R } = g;
 const SP = `${S}, port=~"$port"`;
+// The per-port TCP families, also counted per workload.
+const SPW = `${SP}, ${W}`;
 
-const connects = `sum by (port) (rate(socket_tcp_connects_total{${SP}}${R}))`;
-const accepts = `sum by (port) (rate(socket_tcp_accepts_total{${SP}}${R}))`;
+const connects = `sum by (port) (rate(socket_tcp_connects_total{${SPW}}${R}))`;
+const accepts = `sum by (port) (rate(socket_tcp_accepts_total{${SPW}}${R}))`;
 
 const panels = [
   g.row('Summary'),
@@ -14,13 +17,13 @@ const panels = [
     title: 'Outbound connects',
     description: 'Outbound connection attempts (SYN sent) per second, all selected ports.',
     unit: 'ops',
-    targets: [g.target(`sum(rate(socket_tcp_connects_total{${SP}}${R}))`, 'connects')],
+    targets: [g.target(`sum(rate(socket_tcp_connects_total{${SPW}}${R}))`, 'connects')],
   }),
   g.stat({
     title: 'Accepts',
     description: 'Inbound connections that completed the handshake per second, all selected ports.',
     unit: 'ops',
-    targets: [g.target(`sum(rate(socket_tcp_accepts_total{${SP}}${R}))`, 'accepts')],
+    targets: [g.target(`sum(rate(socket_tcp_accepts_total{${SPW}}${R}))`, 'accepts')],
   }),
   g.stat({
     title: 'Connect failure ratio',
@@ -28,8 +31,8 @@ const panels = [
     unit: 'percentunit',
     thresholds: g.thresholds([0.05, 'orange'], [0.2, 'red']),
     targets: [g.target(
-      `(sum(rate(socket_tcp_connect_failures_total{${SP}}${R})) or sum(rate(socket_tcp_connects_total{${SP}}${R})) * 0)` +
-      ` / sum(rate(socket_tcp_connects_total{${SP}}${R}))`, 'failure ratio')],
+      `(sum(rate(socket_tcp_connect_failures_total{${SPW}}${R})) or sum(rate(socket_tcp_connects_total{${SPW}}${R})) * 0)` +
+      ` / sum(rate(socket_tcp_connects_total{${SPW}}${R}))`, 'failure ratio')],
   }),
   g.stat({
     title: 'Established connections',
@@ -68,7 +71,7 @@ const panels = [
     unit: 'Bps',
     links: [g.PORT_DETAIL_LINK],
     targets: [g.instant(
-      `topk(10, sum by (port) (rate(socket_tcp_sent_bytes_total{${SP}}${R})) + sum by (port) (rate(socket_tcp_received_bytes_total{${SP}}${R})))`,
+      `topk(10, sum by (port) (rate(socket_tcp_sent_bytes_total{${SPW}}${R})) + sum by (port) (rate(socket_tcp_received_bytes_total{${SPW}}${R})))`,
       '{{port}}')],
   }),
 
@@ -91,7 +94,7 @@ const panels = [
     unit: 'ops',
     stack: true,
     targets: [g.target(
-      `sum by (port, reason) (rate(socket_tcp_connect_failures_total{${SP}}${R}))`,
+      `sum by (port, reason) (rate(socket_tcp_connect_failures_total{${SPW}}${R}))`,
       '{{port}} {{reason}}')],
   }),
   g.timeseries({
@@ -101,7 +104,7 @@ const panels = [
     max: 1,
     thresholds: g.thresholds([0.2, 'red']),
     targets: [g.target(
-      `(sum by (port) (rate(socket_tcp_connect_failures_total{${SP}}${R})) or ${connects} * 0) / ${connects}`,
+      `(sum by (port) (rate(socket_tcp_connect_failures_total{${SPW}}${R})) or ${connects} * 0) / ${connects}`,
       '{{port}}')],
   }),
   g.timeseries({
@@ -127,14 +130,14 @@ const panels = [
     description: 'socket_tcp_resets_sent_total. no_socket: answers to segments for a closed port (scans, misconfigured clients); other: resets on existing sockets (abort, SO_LINGER 0, data after close).',
     unit: 'ops',
     targets: [g.target(
-      `sum by (port, reason) (rate(socket_tcp_resets_sent_total{${SP}}${R}))`, '{{port}} {{reason}}')],
+      `sum by (port, reason) (rate(socket_tcp_resets_sent_total{${SPW}}${R}))`, '{{port}} {{reason}}')],
   }),
   g.timeseries({
     title: 'Resets received by port and direction',
     description: 'socket_tcp_resets_received_total. A refused connect counts one, outbound.',
     unit: 'ops',
     targets: [g.target(
-      `sum by (port, direction) (rate(socket_tcp_resets_received_total{${SP}}${R}))`,
+      `sum by (port, direction) (rate(socket_tcp_resets_received_total{${SPW}}${R}))`,
       '{{port}} {{direction}}')],
   }),
 
@@ -143,15 +146,15 @@ const panels = [
     title: 'Connect latency',
     description: 'socket_tcp_connect_duration_seconds: time from SYN sent to ESTABLISHED of successful connects, all selected ports.',
     targets: [g.target(
-      `sum by (le) (rate(socket_tcp_connect_duration_seconds_bucket{${SP}}${R}))`, '{{le}}')],
+      `sum by (le) (rate(socket_tcp_connect_duration_seconds_bucket{${SPW}}${R}))`, '{{le}}')],
   }),
   g.timeseries({
     title: 'Connect latency p50 and p99 by port',
     description: 'Quantiles of socket_tcp_connect_duration_seconds (bucket bounds are powers of two nanoseconds).',
     unit: 's',
     targets: [
-      g.target(`histogram_quantile(0.5, sum by (port, le) (rate(socket_tcp_connect_duration_seconds_bucket{${SP}}${R})))`, '{{port}} p50'),
-      g.target(`histogram_quantile(0.99, sum by (port, le) (rate(socket_tcp_connect_duration_seconds_bucket{${SP}}${R})))`, '{{port}} p99'),
+      g.target(`histogram_quantile(0.5, sum by (port, le) (rate(socket_tcp_connect_duration_seconds_bucket{${SPW}}${R})))`, '{{port}} p50'),
+      g.target(`histogram_quantile(0.99, sum by (port, le) (rate(socket_tcp_connect_duration_seconds_bucket{${SPW}}${R})))`, '{{port}} p99'),
     ],
   }),
   g.timeseries({
@@ -159,8 +162,8 @@ const panels = [
     description: 'Quantiles of socket_tcp_connection_duration_seconds: ESTABLISHED to closed, observed when connections close.',
     unit: 's',
     targets: [
-      g.target(`histogram_quantile(0.5, sum by (port, direction, le) (rate(socket_tcp_connection_duration_seconds_bucket{${SP}}${R})))`, '{{port}} {{direction}} p50'),
-      g.target(`histogram_quantile(0.99, sum by (port, direction, le) (rate(socket_tcp_connection_duration_seconds_bucket{${SP}}${R})))`, '{{port}} {{direction}} p99'),
+      g.target(`histogram_quantile(0.5, sum by (port, direction, le) (rate(socket_tcp_connection_duration_seconds_bucket{${SPW}}${R})))`, '{{port}} {{direction}} p50'),
+      g.target(`histogram_quantile(0.99, sum by (port, direction, le) (rate(socket_tcp_connection_duration_seconds_bucket{${SPW}}${R})))`, '{{port}} {{direction}} p99'),
     ],
   }),
   g.timeseries({
@@ -168,7 +171,7 @@ const panels = [
     description: 'Established connections that closed per second (socket_tcp_connection_duration_seconds_count).',
     unit: 'ops',
     targets: [g.target(
-      `sum by (port, direction) (rate(socket_tcp_connection_duration_seconds_count{${SP}}${R}))`,
+      `sum by (port, direction) (rate(socket_tcp_connection_duration_seconds_count{${SPW}}${R}))`,
       '{{port}} {{direction}}')],
   }),
 
@@ -184,10 +187,12 @@ const panels = [
       properties: [{ id: 'custom.transform', value: 'negative-Y' }],
     }],
     targets: [
-      g.target(`sum by (port) (rate(socket_tcp_received_bytes_total{${SP}}${R}))`, '{{port}} received'),
-      g.target(`sum by (port) (rate(socket_tcp_sent_bytes_total{${SP}}${R}))`, '{{port}} sent'),
+      g.target(`sum by (port) (rate(socket_tcp_received_bytes_total{${SPW}}${R}))`, '{{port}} received'),
+      g.target(`sum by (port) (rate(socket_tcp_sent_bytes_total{${SPW}}${R}))`, '{{port}} sent'),
     ],
   }),
+
+  ...workloads.workloadRow(SPW, 'the selected ports'),
 
   g.row('Exporter health'),
   g.stat({
@@ -242,6 +247,7 @@ const panels = [
     w: 8,
     targets: [g.target(`max by (collector) (socket_exporter_scrape_collector_duration_seconds{${S}})`, '{{collector}}')],
   }),
+  ...workloads.seriesPanels(),
   g.stat({
     title: 'Collectors succeeding',
     description: 'socket_exporter_scrape_collector_success: 1 if the collector succeeded in the latest scrape (lowest over the selected instances).',

@@ -1,11 +1,14 @@
 'use strict';
 // socket_exporter / Port detail: everything the exporter knows about one service port.
 const g = require('./grafana');
+const workloads = require('./workloads');
 
-const { S, R } = g;
+const { S, W, R } = g;
 const SP = `${S}, port="$port"`;
+// The per-port TCP families, also counted per workload.
+const SPW = `${SP}, ${W}`;
 
-const connects = `sum(rate(socket_tcp_connects_total{${SP}}${R}))`;
+const connects = `sum(rate(socket_tcp_connects_total{${SPW}}${R}))`;
 
 const panels = [
   g.row('Port $port'),
@@ -19,7 +22,7 @@ const panels = [
     title: 'Accepts',
     description: 'Inbound connections that completed the handshake on this port per second.',
     unit: 'ops',
-    targets: [g.target(`sum(rate(socket_tcp_accepts_total{${SP}}${R}))`, 'accepts')],
+    targets: [g.target(`sum(rate(socket_tcp_accepts_total{${SPW}}${R}))`, 'accepts')],
   }),
   g.stat({
     title: 'Connect failure ratio',
@@ -27,7 +30,7 @@ const panels = [
     unit: 'percentunit',
     thresholds: g.thresholds([0.05, 'orange'], [0.2, 'red']),
     targets: [g.target(
-      `(sum(rate(socket_tcp_connect_failures_total{${SP}}${R})) or ${connects} * 0) / ${connects}`,
+      `(sum(rate(socket_tcp_connect_failures_total{${SPW}}${R})) or ${connects} * 0) / ${connects}`,
       'failure ratio')],
   }),
   g.stat({
@@ -61,7 +64,7 @@ const panels = [
     unit: 'ops',
     targets: [
       g.target(connects, 'outbound connects'),
-      g.target(`sum(rate(socket_tcp_accepts_total{${SP}}${R}))`, 'accepts'),
+      g.target(`sum(rate(socket_tcp_accepts_total{${SPW}}${R}))`, 'accepts'),
     ],
   }),
   g.timeseries({
@@ -69,7 +72,7 @@ const panels = [
     description: 'socket_tcp_connect_failures_total for the port. refused: nothing listening; timeout: no answer; unreachable: routing; other: given up by the application.',
     unit: 'ops',
     stack: true,
-    targets: [g.target(`sum by (reason) (rate(socket_tcp_connect_failures_total{${SP}}${R}))`, '{{reason}}')],
+    targets: [g.target(`sum by (reason) (rate(socket_tcp_connect_failures_total{${SPW}}${R}))`, '{{reason}}')],
   }),
   g.timeseries({
     title: 'Established connections',
@@ -97,8 +100,8 @@ const panels = [
     unit: 'ops',
     w: 8,
     targets: [
-      g.target(`sum by (direction, reason) (rate(socket_tcp_resets_sent_total{${SP}}${R}))`, 'sent {{direction}} {{reason}}'),
-      g.target(`sum by (direction) (rate(socket_tcp_resets_received_total{${SP}}${R}))`, 'received {{direction}}'),
+      g.target(`sum by (direction, reason) (rate(socket_tcp_resets_sent_total{${SPW}}${R}))`, 'sent {{direction}} {{reason}}'),
+      g.target(`sum by (direction) (rate(socket_tcp_resets_received_total{${SPW}}${R}))`, 'received {{direction}}'),
     ],
   }),
 
@@ -106,29 +109,29 @@ const panels = [
   g.heatmap({
     title: 'Connect latency',
     description: 'socket_tcp_connect_duration_seconds: SYN sent to ESTABLISHED of successful connects to the port.',
-    targets: [g.target(`sum by (le) (rate(socket_tcp_connect_duration_seconds_bucket{${SP}}${R}))`, '{{le}}')],
+    targets: [g.target(`sum by (le) (rate(socket_tcp_connect_duration_seconds_bucket{${SPW}}${R}))`, '{{le}}')],
   }),
   g.timeseries({
     title: 'Connect latency p50 and p99',
     description: 'Quantiles of socket_tcp_connect_duration_seconds for the port.',
     unit: 's',
     targets: [
-      g.target(`histogram_quantile(0.5, sum by (le) (rate(socket_tcp_connect_duration_seconds_bucket{${SP}}${R})))`, 'p50'),
-      g.target(`histogram_quantile(0.99, sum by (le) (rate(socket_tcp_connect_duration_seconds_bucket{${SP}}${R})))`, 'p99'),
+      g.target(`histogram_quantile(0.5, sum by (le) (rate(socket_tcp_connect_duration_seconds_bucket{${SPW}}${R})))`, 'p50'),
+      g.target(`histogram_quantile(0.99, sum by (le) (rate(socket_tcp_connect_duration_seconds_bucket{${SPW}}${R})))`, 'p99'),
     ],
   }),
   g.heatmap({
     title: 'Connection lifetimes',
     description: 'socket_tcp_connection_duration_seconds: ESTABLISHED to closed, both directions, observed when connections close.',
-    targets: [g.target(`sum by (le) (rate(socket_tcp_connection_duration_seconds_bucket{${SP}}${R}))`, '{{le}}')],
+    targets: [g.target(`sum by (le) (rate(socket_tcp_connection_duration_seconds_bucket{${SPW}}${R}))`, '{{le}}')],
   }),
   g.timeseries({
     title: 'Connection lifetime p50 and p99 by direction',
     description: 'Quantiles of socket_tcp_connection_duration_seconds for the port.',
     unit: 's',
     targets: [
-      g.target(`histogram_quantile(0.5, sum by (direction, le) (rate(socket_tcp_connection_duration_seconds_bucket{${SP}}${R})))`, '{{direction}} p50'),
-      g.target(`histogram_quantile(0.99, sum by (direction, le) (rate(socket_tcp_connection_duration_seconds_bucket{${SP}}${R})))`, '{{direction}} p99'),
+      g.target(`histogram_quantile(0.5, sum by (direction, le) (rate(socket_tcp_connection_duration_seconds_bucket{${SPW}}${R})))`, '{{direction}} p50'),
+      g.target(`histogram_quantile(0.99, sum by (direction, le) (rate(socket_tcp_connection_duration_seconds_bucket{${SPW}}${R})))`, '{{direction}} p99'),
     ],
   }),
   g.timeseries({
@@ -136,7 +139,7 @@ const panels = [
     description: 'Established connections on the port that closed per second.',
     unit: 'ops',
     targets: [g.target(
-      `sum by (direction) (rate(socket_tcp_connection_duration_seconds_count{${SP}}${R}))`, '{{direction}}')],
+      `sum by (direction) (rate(socket_tcp_connection_duration_seconds_count{${SPW}}${R}))`, '{{direction}}')],
   }),
   g.timeseries({
     title: 'Payload bytes by direction (received up, sent down)',
@@ -148,10 +151,12 @@ const panels = [
       properties: [{ id: 'custom.transform', value: 'negative-Y' }],
     }],
     targets: [
-      g.target(`sum by (direction) (rate(socket_tcp_received_bytes_total{${SP}}${R}))`, 'received {{direction}}'),
-      g.target(`sum by (direction) (rate(socket_tcp_sent_bytes_total{${SP}}${R}))`, 'sent {{direction}}'),
+      g.target(`sum by (direction) (rate(socket_tcp_received_bytes_total{${SPW}}${R}))`, 'received {{direction}}'),
+      g.target(`sum by (direction) (rate(socket_tcp_sent_bytes_total{${SPW}}${R}))`, 'sent {{direction}}'),
     ],
   }),
+
+  ...workloads.workloadRow(SPW, 'this port'),
 
   g.row('Attacks and policy'),
   g.timeseries({
@@ -159,8 +164,8 @@ const panels = [
     description: 'socket_tcp_syns_received_total against socket_tcp_accepts_total for the port.',
     unit: 'ops',
     targets: [
-      g.target(`sum(rate(socket_tcp_syns_received_total{${SP}}${R}))`, 'SYNs received'),
-      g.target(`sum(rate(socket_tcp_accepts_total{${SP}}${R}))`, 'handshakes completed'),
+      g.target(`sum(rate(socket_tcp_syns_received_total{${SPW}}${R}))`, 'SYNs received'),
+      g.target(`sum(rate(socket_tcp_accepts_total{${SPW}}${R}))`, 'handshakes completed'),
     ],
   }),
   g.timeseries({
@@ -185,7 +190,7 @@ const panels = [
     unit: 'ops',
     w: 8,
     targets: [g.target(
-      `sum(rate(socket_tcp_synack_retransmits_total{${SP}}${R})) or sum(rate(socket_tcp_syns_received_total{${SP}}${R})) * 0`,
+      `sum(rate(socket_tcp_synack_retransmits_total{${SPW}}${R})) or sum(rate(socket_tcp_syns_received_total{${SPW}}${R})) * 0`,
       'retransmits')],
   }),
   g.timeseries({
@@ -193,7 +198,7 @@ const panels = [
     description: 'socket_tcp_resets_sent_total{reason="no_socket"}: segments to this port while nothing listened on it.',
     unit: 'ops',
     w: 8,
-    targets: [g.target(`sum(rate(socket_tcp_resets_sent_total{${SP}, reason="no_socket"}${R}))`, 'resets')],
+    targets: [g.target(`sum(rate(socket_tcp_resets_sent_total{${SPW}, reason="no_socket"}${R}))`, 'resets')],
   }),
   g.stateTimeline({
     title: 'SYN flood active',

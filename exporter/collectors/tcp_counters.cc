@@ -1,5 +1,7 @@
 #include "collectors/tcp_counters.h"
 
+#include <algorithm>
+
 #include "collectors/families.h"
 
 namespace se {
@@ -25,6 +27,14 @@ void AddHist(MetricFamily* f, Labels labels, const se_hist& h) {
                static_cast<double>(h.sum_ns) / 1e9);
 }
 
+// A series' labels: `base` (sorted by name) with the row's workload labels merged in.
+Labels With(const LabelledCounters& p, Labels base) {
+  if (p.labels.empty()) return base;
+  for (const auto& [name, value] : p.labels) base.push_back({name, value});
+  std::sort(base.begin(), base.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return base;
+}
+
 template <size_t N>
 bool AnyNonZero(const __u64 (&values)[N]) {
   for (auto v : values) {
@@ -36,13 +46,14 @@ bool AnyNonZero(const __u64 (&values)[N]) {
 void BuildOutbound(const LabelledCounters& p, MetricFamily* connects, MetricFamily* failures,
                    MetricFamily* connect_duration) {
   const auto& c = p.counters;
-  if (c.connects) AddCounter(connects, {{"port", p.port}}, c.connects);
+  if (c.connects) AddCounter(connects, With(p, {{"port", p.port}}), c.connects);
   if (AnyNonZero(c.connect_failures)) {
     for (int r = 0; r < SE_FAIL_COUNT; ++r)
-      AddCounter(failures, {{"port", p.port}, {"reason", kFailures[r]}}, c.connect_failures[r]);
+      AddCounter(failures, With(p, {{"port", p.port}, {"reason", kFailures[r]}}),
+                 c.connect_failures[r]);
   }
   if (HistCount(c.connect_duration))
-    AddHist(connect_duration, {{"port", p.port}}, c.connect_duration);
+    AddHist(connect_duration, With(p, {{"port", p.port}}), c.connect_duration);
 }
 
 void BuildResets(const LabelledCounters& p, MetricFamily* sent, MetricFamily* received) {
@@ -50,13 +61,16 @@ void BuildResets(const LabelledCounters& p, MetricFamily* sent, MetricFamily* re
   if (AnyNonZero(c.resets_sent[0]) || AnyNonZero(c.resets_sent[1])) {
     for (int d = 0; d < SE_DIR_COUNT; ++d)
       for (int r = 0; r < SE_RST_REASON_COUNT; ++r)
-        AddCounter(sent,
-                   {{"direction", kDirections[d]}, {"port", p.port}, {"reason", kResetReasons[r]}},
-                   c.resets_sent[d][r]);
+        AddCounter(
+            sent,
+            With(p,
+                 {{"direction", kDirections[d]}, {"port", p.port}, {"reason", kResetReasons[r]}}),
+            c.resets_sent[d][r]);
   }
   if (AnyNonZero(c.resets_received)) {
     for (int d = 0; d < SE_DIR_COUNT; ++d)
-      AddCounter(received, {{"direction", kDirections[d]}, {"port", p.port}}, c.resets_received[d]);
+      AddCounter(received, With(p, {{"direction", kDirections[d]}, {"port", p.port}}),
+                 c.resets_received[d]);
   }
 }
 
@@ -65,7 +79,7 @@ void BuildConnections(const LabelledCounters& p, MetricFamily* duration, MetricF
   const auto& c = p.counters;
   for (int d = 0; d < SE_DIR_COUNT; ++d) {
     if (!HistCount(c.conn_duration[d])) continue;
-    Labels labels = {{"direction", kDirections[d]}, {"port", p.port}};
+    Labels labels = With(p, {{"direction", kDirections[d]}, {"port", p.port}});
     AddHist(duration, labels, c.conn_duration[d]);
     AddCounter(sent, labels, c.bytes_sent[d]);
     AddCounter(received, labels, c.bytes_received[d]);
@@ -114,11 +128,12 @@ std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCoun
   auto synack = MakeFamily("socket_tcp_synack_retransmits_total",
                            "SYN-ACKs retransmitted by a listening socket.", MetricType::Counter);
   for (const auto& p : ports) {
-    if (p.counters.syns_received) AddCounter(&syns, {{"port", p.port}}, p.counters.syns_received);
+    if (p.counters.syns_received)
+      AddCounter(&syns, With(p, {{"port", p.port}}), p.counters.syns_received);
     if (p.counters.synack_retransmits)
-      AddCounter(&synack, {{"port", p.port}}, p.counters.synack_retransmits);
+      AddCounter(&synack, With(p, {{"port", p.port}}), p.counters.synack_retransmits);
     BuildOutbound(p, &connects, &failures, &connect_duration);
-    if (p.counters.accepts) AddCounter(&accepts, {{"port", p.port}}, p.counters.accepts);
+    if (p.counters.accepts) AddCounter(&accepts, With(p, {{"port", p.port}}), p.counters.accepts);
     BuildResets(p, &rst_sent, &rst_received);
     BuildConnections(p, &duration, &sent, &received);
   }

@@ -87,8 +87,75 @@ bool IsTelemetryPath(const std::string& v) {
   return v.rfind("/assets/", 0) != 0 && v.rfind("/api/", 0) != 0 && v != "/assets" && v != "/api";
 }
 
+// Per-workload attribution (docs/attribution.md).
+std::vector<FlagSpec> WorkloadSpecs() {
+  return {
+      {"attribution",
+       "Which workload each socket belongs to: cgroup (its cgroup v2 id: pods, containers, "
+       "services) or none; auto is cgroup with --netns=all, none otherwise.",
+       "auto", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         std::string a;
+         if (!SetChoice("attribution", v, {"auto", "none", "cgroup"}, &a, e)) return false;
+         o->attribution = a == "cgroup" ? AttributionChoice::kCgroup
+                          : a == "none" ? AttributionChoice::kNone
+                                        : AttributionChoice::kAuto;
+         return true;
+       }},
+      {"workloads.max",
+       "Most workloads with their own label value (\"host\" included); the rest count as "
+       "workload=\"other\".",
+       "128", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetUint("workloads.max", v, 1, kMaxWorkloadsMax, &o->workloads_max, e);
+       }},
+      {"workloads.retention",
+       "Seconds a workload's series stay after its cgroup is gone; then they go and its slot is "
+       "reused.",
+       "30", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetUint("workloads.retention", v, 0, 3600, &o->workloads_retention_s, e);
+       }},
+      {"path.runtime",
+       "Comma-separated directories holding container bundles (ID/config.json or "
+       "ID/userdata/config.json) to name containers by; default: containerd's, CRI-O's and "
+       "podman's.",
+       "", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         o->runtime_roots.clear();
+         std::stringstream in(v);
+         for (std::string root; std::getline(in, root, ',');) {
+           if (root.empty() || root[0] != '/') {
+             *e = "--path.runtime=" + v + ": expected absolute directories separated by commas";
+             return false;
+           }
+           o->runtime_roots.push_back(root);
+         }
+         return true;
+       }},
+      {"metrics.max-series",
+       "Most series of (workload, port) pairs in the per-port metrics; connections of workloads "
+       "past it count as workload=\"other\", totals kept.",
+       "20000", false,
+       [](const std::string& v, Options* o, std::string* e) {
+         return SetUint("metrics.max-series", v, 1000, 10000000, &o->metrics_max_series, e);
+       }},
+  };
+}
+
+std::vector<FlagSpec> BaseSpecs();
+
 const std::vector<FlagSpec>& Specs() {
-  static const std::vector<FlagSpec> specs = {
+  static const std::vector<FlagSpec> specs = [] {
+    std::vector<FlagSpec> all = BaseSpecs();
+    for (auto& s : WorkloadSpecs()) all.push_back(std::move(s));
+    return all;
+  }();
+  return specs;
+}
+
+std::vector<FlagSpec> BaseSpecs() {
+  return {
       {"web.listen-address", "Address to listen on for the web interface and telemetry.",
        kDefaultListenAddress, false,
        [](const std::string& v, Options* o, std::string*) {
@@ -237,7 +304,6 @@ const std::vector<FlagSpec>& Specs() {
          return true;
        }},
   };
-  return specs;
 }
 
 const FlagSpec* Find(const std::string& name) {

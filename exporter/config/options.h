@@ -12,10 +12,16 @@ enum class NetnsMode { kSelf, kAll, kPath };
 enum class LogFormat { kLogfmt, kJson };
 // --probes.syn-hook: auto picks cgroup or tc at start-up (docs/architecture.md, "Counting SYNs").
 enum class SynHookChoice { kAuto, kCgroup, kTc };
+// --attribution: auto is cgroup with --netns=all (a node), none otherwise (a sidecar already is
+// its pod).
+enum class AttributionChoice { kAuto, kNone, kCgroup };
 
 inline constexpr const char* kDefaultListenAddress = ":9976";
 inline constexpr uint32_t kDefaultPortsMax = 128;
 inline constexpr uint32_t kMaxPortsMax = 511;  // SE_MAX_SLOTS - 1
+inline constexpr uint32_t kDefaultWorkloadsMax = 128;
+inline constexpr uint32_t kMaxWorkloadsMax = SE_MAX_WORKLOADS - 1;  // slot 0 is "other"
+inline constexpr uint32_t kDefaultMaxSeries = 20000;
 // HTTP limits (docs/http.md says why these values).
 inline constexpr uint32_t kDefaultWebMaxConnections = 1024;
 inline constexpr uint32_t kDefaultWebMaxConnectionsPerClient = 64;
@@ -38,6 +44,11 @@ struct Options {
   uint32_t conn_table_entries = 1U << SE_CONN_TABLE_BITS;  // power of two
   bool probes_strict = false;
   SynHookChoice syn_hook = SynHookChoice::kAuto;
+  AttributionChoice attribution = AttributionChoice::kAuto;
+  uint32_t workloads_max = kDefaultWorkloadsMax;  // with their own label value, "host" included
+  uint32_t workloads_retention_s = 30;  // a gone workload's series stay this long
+  std::vector<std::string> runtime_roots;  // --path.runtime; empty = the runtimes' defaults
+  uint32_t metrics_max_series = kDefaultMaxSeries;
   std::string log_level = "info";
   LogFormat log_format = LogFormat::kLogfmt;
   std::string config_file;  // --config.file, "" = defaults
@@ -46,6 +57,11 @@ struct Options {
   std::string sysfs = "/sys";
   bool show_help = false;
   bool show_version = false;
+
+  bool Attributed() const {
+    return attribution == AttributionChoice::kCgroup ||
+           (attribution == AttributionChoice::kAuto && netns_mode == NetnsMode::kAll);
+  }
 };
 
 struct ParseResult {

@@ -43,6 +43,7 @@ bool Daemon::OpenProbes(std::string* error) {
     if (!syn_netns) return false;
     config.syn_netns_fd = syn_netns.get();
   }
+  if (!ConfigureAttribution(&config, error)) return false;
   probe_ = TcpEventsProbe::Open(config, error);
   if (!probe_) return false;
   log::Debug(

@@ -4,13 +4,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "collectors/collect_all.h"
 #include "collectors/reload_status.h"
 #include "config/config_file.h"
 #include "config/options.h"
@@ -21,6 +24,7 @@
 #include "findings/finding_log.h"
 #include "http/http_server.h"
 #include "inventory/netns_scope.h"
+#include "inventory/workload_names.h"
 #include "live/rate_history.h"
 #include "memory/trim_policy.h"
 #include "parsers/process_table.h"
@@ -80,6 +84,11 @@ class Daemon : public HttpEndpoints {
   ProcessTable Owners(const std::vector<uint64_t>& inodes);
 
   std::string Scrape();
+  // Per-workload attribution (daemon/workloads.cc).
+  bool ConfigureAttribution(TcpEventsConfig* config, std::string* error);
+  void RecycleWorkloads();  // on the detector thread
+  CollectorResult CollectTcp(const KernelSnapshot& kernel);
+  static constexpr std::chrono::seconds kWorkloadCheckEvery{5};
   void RunDetectorLoop();
   void DetectorTick(const DetectorSchedule::Due& due);
   bool RediscoverNamespaces();  // with scope_mu_ held
@@ -121,6 +130,12 @@ class Daemon : public HttpEndpoints {
     std::vector<Listener> listeners;
   } tcp_read_;
   bool syn_counter_complete_ = false;  // attached, and seeing every listener in scope
+  // --attribution=cgroup: names for the scrape; on the detector thread, when each gone
+  // workload was first seen gone, the slots being released and when they were last checked.
+  std::unique_ptr<WorkloadNames> workload_names_;
+  std::map<uint32_t, std::chrono::steady_clock::time_point> gone_;
+  std::set<uint32_t> releasing_;
+  std::chrono::steady_clock::time_point workloads_checked_{};
   ReloadStatus reload_status_;
   RateHistory history_;  // the live view's rates, recorded by the detector loop
   AttachFn attach_ = DefaultAttach();

@@ -66,6 +66,7 @@ void Daemon::DetectorTick(const DetectorSchedule::Due& due) {
   if (due[Detector::kPortScan]) scans_->Tick(MonotonicNs());
   if (policy) policy_->Tick(tables, tables_ns);
   if (history) history_.Record(UnixNow(), due.Elapsed(Detector::kRateHistory), kernel->counters);
+  RecycleWorkloads();
   ReturnFreeMemory();
 }
 

@@ -25,7 +25,7 @@ std::string Daemon::Scrape() {
   // Read once, before any collector, by every collector that needs it.
   const KernelSnapshot kernel = probe_->Snapshot();
   std::vector<CollectorRun> runs;
-  runs.push_back(RunCollector("tcp", [&] { return CollectTcpCounters(kernel); }));
+  runs.push_back(RunCollector("tcp", [&] { return CollectTcp(kernel); }));
   {
     std::lock_guard<std::mutex> lock(scope_mu_);
     const ScopeReading scope = scope_->Refresh();

@@ -13,6 +13,7 @@
 #include "logging/log.h"
 #include "net/unique_fd.h"
 #include "probes/libbpf_log.h"
+#include "probes/map_read.h"
 #include "system/cgroup_tree.h"
 #include "system/preflight.h"
 #include "system/privileges.h"
@@ -34,27 +35,6 @@ void ForEachProgram(tcp_events* skel, SynHook hook, Fn fn) {
     fn("syn_tc_ingress", skel->progs.syn_tc_ingress, static_cast<bpf_link**>(nullptr));
   fn("tcp_retransmit_synack", skel->progs.tcp_retransmit_synack,
      &skel->links.tcp_retransmit_synack);
-}
-
-// Entries [0, count) of an array map, each value `stride` bytes in values (a per-CPU map's
-// value is one 8-byte-aligned copy per CPU), in one bpf_map_lookup_batch call where the kernel
-// hands them out at once, element by element where batches fail. Returns how many were read.
-uint32_t ReadArray(int fd, uint32_t count, size_t stride, uint32_t* keys, uint8_t* values) {
-  uint32_t done = 0, in = 0, out = 0;
-  int err = 0;
-  while (done < count && !err) {
-    uint32_t n = count - done;
-    err = bpf_map_lookup_batch(fd, done ? &in : nullptr, &out, keys + done, values + done * stride,
-                               &n, nullptr);
-    done += n;
-    in = out;
-  }
-  if (done == count || err == -ENOENT) return done;
-  for (uint32_t key = done; key < count; ++key) {  // a kernel without batches for this map
-    if (bpf_map_lookup_elem(fd, &key, values + done * stride) != 0) continue;
-    keys[done++] = key;
-  }
-  return done;
 }
 
 }  // namespace
@@ -161,7 +141,7 @@ std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& conf
   skel->rodata->max_slots = config.max_slots;
   skel->rodata->ephemeral_low = config.ephemeral_low;
   skel->rodata->ephemeral_high = config.ephemeral_high;
-  bpf_map__set_max_entries(skel->maps.port_counters, config.max_slots);
+  SizeWorkloadMaps(skel, config);
   skel->rodata->conn_table_bits = config.conn_table_bits;
   bpf_map__set_max_entries(skel->maps.conn_table, 1U << config.conn_table_bits);
   // Only the chosen SYN counter is loaded; a TC program not even that without CAP_NET_ADMIN
@@ -188,8 +168,10 @@ std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& conf
     tcp_events::destroy(skel);
     return nullptr;
   }
-  return std::unique_ptr<TcpEventsProbe>(
+  std::unique_ptr<TcpEventsProbe> probe(
       new TcpEventsProbe(skel, static_cast<uint64_t*>(mem), config));
+  if (!probe->InitWorkloadMaps(error)) return nullptr;
+  return probe;
 }
 
 void TcpEventsProbe::TrackPort(uint16_t port, bool listening) {
@@ -273,22 +255,22 @@ uint32_t TcpEventsProbe::UsedSlots() const {
   return std::min(next, config_.max_slots);
 }
 
-std::vector<se_port_counters> TcpEventsProbe::ReadCounters(uint32_t used) const {
-  // One batched lookup for every slot and CPU: a per-CPU value is padded to 8 bytes per CPU.
+std::vector<se_port_counters> TcpEventsProbe::ReadCounters(uint32_t from, uint32_t count) const {
+  // One batched lookup for every cell and CPU: a per-CPU value is padded to 8 bytes per CPU.
   const size_t stride = (sizeof(se_port_counters) + 7) / 8 * 8;
-  std::vector<uint32_t> keys(used);
-  std::vector<uint8_t> values(stride * num_cpus_ * used);
-  std::vector<se_port_counters> out(config_.max_slots);
-  const uint32_t n = ReadArray(bpf_map__fd(skel_->maps.port_counters), used, stride * num_cpus_,
-                               keys.data(), values.data());
+  std::vector<uint32_t> keys(count);
+  std::vector<uint8_t> values(stride * num_cpus_ * count);
+  std::vector<se_port_counters> out(count);
+  const uint32_t n = ReadArray(bpf_map__fd(skel_->maps.port_counters), from, count,
+                               stride * num_cpus_, keys.data(), values.data());
   for (uint32_t i = 0; i < n; ++i) {
-    if (keys[i] >= config_.max_slots) continue;
-    se_port_counters* slot = &out[keys[i]];
+    if (keys[i] < from || keys[i] - from >= count) continue;
+    se_port_counters* cell = &out[keys[i] - from];
     for (int cpu = 0; cpu < num_cpus_; ++cpu) {
       se_port_counters c;
       std::memcpy(&c, values.data() + (static_cast<size_t>(i) * num_cpus_ + cpu) * stride,
                   sizeof(c));
-      AddPortCounters(slot, c);
+      AddPortCounters(cell, c);
     }
   }
   return out;
@@ -314,7 +296,7 @@ std::vector<se_src_sample> TcpEventsProbe::ReadNewSources() {
 std::vector<uint16_t> TcpEventsProbe::SlotPorts(uint32_t used) const {
   std::vector<uint16_t> ports(config_.max_slots, 0);
   std::vector<uint32_t> keys(used), values(used);
-  const uint32_t n = ReadArray(bpf_map__fd(skel_->maps.slot_port), used, sizeof(uint32_t),
+  const uint32_t n = ReadArray(bpf_map__fd(skel_->maps.slot_port), 0, used, sizeof(uint32_t),
                                keys.data(), reinterpret_cast<uint8_t*>(values.data()));
   for (uint32_t i = 0; i < n; ++i) {
     if (keys[i] >= 1 && keys[i] < config_.max_slots)
@@ -346,18 +328,21 @@ TcpEventsProbe::ListenNamespaces TcpEventsProbe::ListenNamespacesSince(uint64_t 
 }
 
 KernelSnapshot TcpEventsProbe::Snapshot() const {
-  KernelSnapshot snap = CountersSnapshot();
+  KernelSnapshot snap = CountersSnapshot(true);
   snap.programs = Stats();
   snap.events_lost = EventsLost();
   return snap;
 }
 
-KernelSnapshot TcpEventsProbe::CountersSnapshot() const {
+KernelSnapshot TcpEventsProbe::CountersSnapshot(bool workloads) const {
   // Slots at or past next_slot have never counted anything: read only the ones before it.
   const uint32_t used = UsedSlots();
   KernelSnapshot snap;
   snap.ports = PortFolding(SlotPorts(used));
-  snap.counters = FoldSlots(ReadCounters(used), snap.ports);
+  std::vector<se_port_counters> slots = ReadCounters(0, used);
+  slots.resize(config_.max_slots);
+  if (config_.attribution) ReadWorkloadCells(&snap, &slots, workloads);
+  snap.counters = FoldSlots(slots, snap.ports);
   return snap;
 }
 

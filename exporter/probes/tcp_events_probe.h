@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config_file.h"
@@ -44,6 +46,11 @@ struct TcpEventsConfig {
   uint16_t ephemeral_low = 32768;
   uint16_t ephemeral_high = 60999;
   uint32_t conn_table_bits = SE_CONN_TABLE_BITS;  // log2 of connection table entries
+  // --attribution=cgroup (workloads.bpf.h): workload slots (with "other" and "host") and the
+  // (workload, port) cells after the max_slots port cells; max_slots + cells <= SE_MAX_CELLS.
+  bool attribution = false;
+  uint32_t max_workloads = 0;
+  uint32_t cells = 0;
 };
 
 // The tcp_events BPF object: opened, configured and loaded in Open(), attached in
@@ -73,7 +80,9 @@ class TcpEventsProbe {
   // counters summed over CPUs and folded by that table, program stats, events lost.
   KernelSnapshot Snapshot() const;
   // The same without program stats (a detector tick needs none).
-  KernelSnapshot CountersSnapshot() const;
+  // workloads: also the per-workload counters and cgroups (the scrape's; the detectors need
+  // only the per-port totals, which include every workload's counts either way).
+  KernelSnapshot CountersSnapshot(bool workloads = false) const;
   // SYN source samples written since the previous call (up to SE_SRC_RING per CPU); only the
   // detector tick reads them.
   std::vector<se_src_sample> ReadNewSources();
@@ -90,6 +99,17 @@ class TcpEventsProbe {
   };
   ListenNamespaces ListenNamespacesSince(uint64_t seen) const;
 
+  // --attribution=cgroup: the workload slots the kernel has handed out and not yet recycled,
+  // with their cgroup ids (slot 1, "host", is the root cgroup's and never recycled).
+  std::vector<std::pair<uint32_t, uint64_t>> Workloads() const;
+  // Recycling a workload whose cgroup is gone: Unpublish stops the kernel handing its slot to
+  // new connections and hides its series from snapshots; each Release call after that (one per
+  // detector tick, never two in the same second) unpublishes its cells and frees those that had
+  // no live connection at an earlier call, adding their counts to the per-port totals first so
+  // those never go down. True once the slot and every cell of it are free for reuse.
+  void UnpublishWorkload(uint32_t slot);
+  bool ReleaseWorkload(uint32_t slot);
+
   // Writes the kernel-side policy rules (denied sources and destinations, allowed egress
   // ports) into the maps; safe while attached. Returns false with *error if a map refuses.
   bool SetPolicy(const PolicyConfig& policy, std::string* error);
@@ -102,8 +122,23 @@ class TcpEventsProbe {
   TcpEventsProbe(tcp_events* skel, uint64_t* port_slot, const TcpEventsConfig& config);
   // Slots handed out so far (the rest are unused and zero), at most max_slots.
   uint32_t UsedSlots() const;
-  // Counters summed over CPUs, indexed by slot (size max_slots; only the first `used` read).
-  std::vector<se_port_counters> ReadCounters(uint32_t used) const;
+  // Counters of cells [from, from + count) summed over CPUs.
+  std::vector<se_port_counters> ReadCounters(uint32_t from, uint32_t count) const;
+  static void SizeWorkloadMaps(tcp_events* skel, const TcpEventsConfig& config);
+  bool InitWorkloadMaps(std::string* error);  // after load: the free queues, "host"
+  // Fills snap->workloads and snap->workload_cgroups from the port cells in *slots and the
+  // pair cells, and adds the pair cells and the recycled counts into *slots.
+  void ReadWorkloadCells(KernelSnapshot* snap, std::vector<se_port_counters>* slots,
+                         bool workloads) const;
+  void FoldWorkloads(const std::vector<se_port_counters>& slots,
+                     const std::vector<se_port_counters>& pairs, const std::vector<uint32_t>& keys,
+                     KernelSnapshot* snap) const;
+  std::vector<uint64_t> SlotCgroups() const;  // per workload slot: its published cgroup or 0
+  // Recycling pair cell i (cells_mu_ held).
+  bool Seal(uint32_t i, uint64_t cgroup, uint32_t key);
+  int64_t CellLive(uint32_t cell) const;
+  void FreeCell(uint32_t i, uint32_t key);
+  std::vector<uint32_t> CellKeys() const;  // of the pair cells
   // Port of each slot (0 = "other" or unused), indexed by slot; only the first `used` read.
   std::vector<uint16_t> SlotPorts(uint32_t used) const;
   std::vector<ProgramStats> Stats() const;
@@ -117,6 +152,14 @@ class TcpEventsProbe {
   std::vector<uint64_t> sources_read_;  // per CPU: ring position already read
   UniqueFd syn_netns_;                  // config_.syn_netns_fd's duplicate
   TcIngress tc_;                        // SynHook::kTc: syn_tc_ingress on every interface
+  // Recycling (ReleaseWorkload) against snapshots: a cell's counts move to retired_ and the
+  // cell is cleared under this lock, so a snapshot sees them in exactly one place.
+  mutable std::mutex cells_mu_;
+  std::vector<se_port_counters> retired_;   // per port slot: counts of recycled cells
+  std::vector<bool> unpublished_;           // per workload slot
+  mutable std::vector<uint64_t> verified_;  // per workload slot: its cgroup, once checked
+  enum class CellState : uint8_t { kInUse, kSealed, kQuiet };
+  std::vector<CellState> state_;  // per pair cell, while its workload is released
 };
 
 }  // namespace se

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <map>
+#include <utility>
 
 namespace se {
 
@@ -22,6 +23,37 @@ std::vector<LabelledCounters> FoldSlots(const std::vector<se_port_counters>& slo
   }
   std::vector<LabelledCounters> out;
   for (const auto& [label, c] : by_label) out.push_back({label, c});
+  return out;
+}
+
+std::vector<WorkloadCounters> FoldCells(const std::vector<se_port_counters>& cells,
+                                        const std::vector<uint32_t>& cell_keys,
+                                        const PortFolding& ports) {
+  using Key = std::pair<uint32_t, std::string>;
+  auto less = [](const Key& a, const Key& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return PortLabelLess()(a.second, b.second);
+  };
+  std::map<Key, se_port_counters, decltype(less)> by_pair(less);
+  for (size_t i = 0; i < cells.size() && i < cell_keys.size(); ++i) {
+    const uint32_t workload = se_cell_workload(cell_keys[i]);
+    Key key{workload, ports.SlotLabel(se_cell_port(cell_keys[i]))};
+    auto [it, added] = by_pair.try_emplace(std::move(key));
+    if (added) std::memset(&it->second, 0, sizeof(se_port_counters));
+    AddPortCounters(&it->second, cells[i]);
+  }
+  std::vector<WorkloadCounters> out;
+  for (const auto& [key, c] : by_pair) out.push_back({key.first, key.second, c});
+  return out;
+}
+
+std::vector<se_port_counters> CellsToSlots(const std::vector<se_port_counters>& cells,
+                                           const std::vector<uint32_t>& cell_keys, size_t slots) {
+  std::vector<se_port_counters> out(slots);
+  for (size_t i = 0; i < cells.size() && i < cell_keys.size(); ++i) {
+    const uint32_t slot = se_cell_port(cell_keys[i]);
+    AddPortCounters(&out[slot < slots ? slot : SE_SLOT_OTHER], cells[i]);
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net/ip_address.h"
@@ -21,6 +22,18 @@ struct ProgramStats {
 
 // Counters of one port label value after folding (several slots may share "other").
 struct LabelledCounters {
+  using Labels = std::vector<std::pair<std::string, std::string>>;
+  LabelledCounters() : counters{} {}
+  LabelledCounters(std::string p, const se_port_counters& c, Labels l = {})
+      : port(std::move(p)), counters(c), labels(std::move(l)) {}
+  std::string port;
+  se_port_counters counters;
+  Labels labels;  // with --attribution=cgroup: the workload's (name, value), sorted by name
+};
+
+// Counters of one (workload slot, port label) pair, with --attribution=cgroup.
+struct WorkloadCounters {
+  uint32_t workload = SE_WORKLOAD_OTHER;  // workload slot
   std::string port;
   se_port_counters counters;
 };
@@ -30,6 +43,12 @@ struct LabelledCounters {
 struct KernelSnapshot {
   PortFolding ports;                       // the slot table of this read
   std::vector<LabelledCounters> counters;  // folded by `ports`, sorted, "other" last
+  // With --attribution=cgroup: the same counts per workload slot and port label, sorted by
+  // slot, then as `counters`; summed over workloads they are `counters` (less the counts of
+  // workloads whose cells were recycled, kept in `counters` so that it never goes down).
+  std::vector<WorkloadCounters> workloads;
+  std::vector<uint64_t> workload_cgroups;  // cgroup id of each workload slot (0: unused)
+  uint64_t workload_folds = 0;             // connections folded into "other": no free cell
   std::vector<ProgramStats> programs;      // one per probe
   uint64_t events_lost = 0;                // rare events the ring buffer could not take
 };
@@ -41,6 +60,16 @@ void AddPortCounters(se_port_counters* sum, const se_port_counters& c);
 // Sorted by port number, "other" last.
 std::vector<LabelledCounters> FoldSlots(const std::vector<se_port_counters>& slots,
                                         const PortFolding& ports);
+
+// Folds per-cell counters (workloads.bpf.h) by workload slot and port label. cell_keys[i] is
+// cell i's se_cell_key(workload slot, port slot); cells without a key (0) count as "other".
+std::vector<WorkloadCounters> FoldCells(const std::vector<se_port_counters>& cells,
+                                        const std::vector<uint32_t>& cell_keys,
+                                        const PortFolding& ports);
+
+// Per-port-slot sums of per-cell counters: the input of FoldSlots.
+std::vector<se_port_counters> CellsToSlots(const std::vector<se_port_counters>& cells,
+                                           const std::vector<uint32_t>& cell_keys, size_t slots);
 
 // One sampled SYN: the port label it reached and its source network (/24 or /64).
 struct SynSource {

@@ -7,9 +7,13 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 // name -> { type, labels: Set } from the tables of docs/metrics.md; histograms also give
-// NAME_bucket (with le), NAME_sum and NAME_count.
+// NAME_bucket (with le), NAME_sum and NAME_count. A metric in several rows (its own, and one
+// that lists labels some metrics gain, such as the workload labels) has the labels of all; its
+// type is the first one given that is a metric type.
+const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
+
 function documentedMetrics(file) {
-  const metrics = new Map();
+  const rows = new Map();
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
     if (cells.length < 5 || !cells[1].startsWith('`')) continue;
@@ -17,12 +21,19 @@ function documentedMetrics(file) {
     const type = cells[2].split(' ')[0];
     const labels = cells[3] === '—' ? [] : cells[3].split(',').map((l) => l.trim()).filter(Boolean);
     for (const name of names) {
-      metrics.set(name, { type, labels: new Set(labels) });
-      if (type === 'histogram') {
-        metrics.set(`${name}_bucket`, { type: 'counter', labels: new Set([...labels, 'le']) });
-        metrics.set(`${name}_sum`, { type: 'counter', labels: new Set(labels) });
-        metrics.set(`${name}_count`, { type: 'counter', labels: new Set(labels) });
-      }
+      const row = rows.get(name) || { type: null, labels: new Set() };
+      if (!row.type && TYPES.has(type)) row.type = type;
+      labels.forEach((l) => row.labels.add(l));
+      rows.set(name, row);
+    }
+  }
+  const metrics = new Map();
+  for (const [name, { type, labels }] of rows) {
+    metrics.set(name, { type, labels });
+    if (type === 'histogram') {
+      metrics.set(`${name}_bucket`, { type: 'counter', labels: new Set([...labels, 'le']) });
+      metrics.set(`${name}_sum`, { type: 'counter', labels: new Set(labels) });
+      metrics.set(`${name}_count`, { type: 'counter', labels: new Set(labels) });
     }
   }
   return metrics;
@@ -93,7 +104,8 @@ function substitute(expr) {
     .replace(/\$\{?__rate_interval\}?/g, '1m')
     .replace(/\$\{?job\}?/g, 'socket_exporter')
     .replace(/\$\{?instance\}?/g, 'localhost:9976')
-    .replace(/\$\{?port\}?/g, '9976');
+    .replace(/\$\{?port\}?/g, '9976')
+    .replace(/\$\{?(namespace|pod)\}?/g, '.*');
 }
 
 // Parses every expression with Prometheus' own parser (promtool check rules on recording

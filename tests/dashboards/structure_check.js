@@ -2,13 +2,15 @@
 'use strict';
 // The rules for socket_exporter's dashboards that a schema cannot express: the data source is
 // always the `datasource` variable, every selector filters on $job and $instance (and on $port
-// where the metric has a port), every range is $__rate_interval, every panel has a unit, the
-// metrics and labels are those of docs/metrics.md, every expression parses (promtool), time
-// range, refresh, variables, uids, layout, and what each dashboard must show.
+// where the metric has a port, on $namespace and $pod where it has the workload labels), every
+// range is $__rate_interval, every panel has a unit, the metrics and labels are those of
+// docs/metrics.md, every expression parses (promtool), time range, refresh, variables, uids,
+// layout, and what each dashboard must show.
 // Then it proves the rules can fail: broken copies (a hard-coded data source uid, a [5m] range,
 // a missing unit, ...; structure_mutations.js) must each be rejected by the rule they break.
 //
-// usage: structure_check.js --promtool PATH [--dashboards DIR]
+// usage: structure_check.js --promtool PATH [--dashboards DIR] [--metrics FILE]
+//   --metrics: the metrics reference to check against instead of docs/metrics.md
 const os = require('os');
 const path = require('path');
 const common = require('./common');
@@ -17,9 +19,24 @@ const mutations = require('./structure_mutations');
 
 const DS = { type: 'prometheus', uid: '${datasource}' };
 const UNITS = new Set(['s', 'ms', 'bytes', 'Bps', 'ops', 'reqps', 'percentunit', 'short']);
-const KNOWN_VARIABLES = new Set(['job', 'instance', 'port', '__rate_interval']);
+const KNOWN_VARIABLES = new Set(['job', 'instance', 'namespace', 'pod', 'port', '__rate_interval']);
+// A selector of a metric with one of these labels must filter on its variable. The workload
+// labels only with =~: All (.*) then also matches the series without them (no attribution, a
+// workload outside Kubernetes), so the panels show every series until a pod is chosen.
+const FILTERED = [
+  { label: 'port', variable: '$port', ops: ['=', '=~'] },
+  { label: 'namespace', variable: '$namespace', ops: ['=~'] },
+  { label: 'pod', variable: '$pod', ops: ['=~'] },
+];
+const WORKLOAD_FAMILIES = [
+  [null, 'socket_tcp_accepts_total', 'workload'], [null, 'socket_tcp_connects_total', 'workload'],
+  [null, 'socket_tcp_connect_failures_total', 'workload'],
+  [null, 'socket_tcp_resets_sent_total', 'workload'],
+  [null, 'socket_tcp_connection_duration_seconds_bucket', 'workload'],
+  ['bargauge', 'socket_tcp_connects_total', 'workload'],
+];
 
-// What each dashboard must show: [panel type or null for any, metric].
+// What each dashboard must show: [panel type or null for any, metric, label grouped by].
 const REQUIRED = {
   'socket-exporter-overview': [
     [null, 'socket_tcp_connects_total'], [null, 'socket_tcp_accepts_total'],
@@ -35,6 +52,8 @@ const REQUIRED = {
     [null, 'socket_exporter_events_lost_total'],
     [null, 'socket_exporter_scrape_collector_duration_seconds'],
     [null, 'socket_exporter_config_last_reload_successful'],
+    [null, 'socket_exporter_series'], [null, 'socket_exporter_series_folded_total'],
+    ...WORKLOAD_FAMILIES,
   ],
   'socket-exporter-attacks': [
     [null, 'socket_tcp_syns_received_total'], [null, 'socket_tcp_accepts_total'],
@@ -56,6 +75,7 @@ const REQUIRED = {
     [null, 'socket_tcp_syns_received_total'], [null, 'socket_tcp_listen_drops_total'],
     [null, 'socket_tcp_half_open'], ['state-timeline', 'socket_syn_flood_active'],
     [null, 'socket_suspicious_connections_total'], ['table', 'socket_listener_info'],
+    ...WORKLOAD_FAMILIES,
   ],
 };
 
@@ -116,7 +136,44 @@ function checkVariables(d, where, errors) {
   if (vars.port && !single && !(vars.port.multi && vars.port.includeAll && vars.port.allValue === '.*')) {
     errors.push(`${where}: variable port must be multi-value with All (allValue .*)`);
   }
+  checkWorkloadVariables(vars, where, errors);
   return vars;
+}
+
+// namespace and pod: the workloads' label values (pod within $namespace), any number, opening
+// on All = .*, which also matches series without the label; the ports of the chosen ones.
+function checkWorkloadVariables(vars, where, errors) {
+  const within = { namespace: '', pod: ', namespace=~"$namespace"' };
+  for (const [name, extra] of Object.entries(within)) {
+    const v = vars[name];
+    if (!v) {
+      errors.push(`${where}: variable ${name} is missing`);
+      continue;
+    }
+    const query = `label_values(socket_workload_info{job=~"$job", instance=~"$instance"${extra}}, ${name})`;
+    if (v.type !== 'query' || !same(v.datasource, DS) || v.query !== query) {
+      errors.push(`${where}: variable ${name} must be a query of the datasource variable: ${query}`);
+    }
+    if (!(v.multi && v.includeAll && v.allValue === '.*')) {
+      errors.push(`${where}: variable ${name} must be multi-value with All (allValue .*, which matches series without ${name})`);
+    }
+    if (!same((v.current || {}).value, ['$__all'])) errors.push(`${where}: variable ${name} must open on All`);
+  }
+  const port = (vars.port || {}).query || '';
+  if (vars.port && !(port.includes('namespace=~"$namespace"') && port.includes('pod=~"$pod"'))) {
+    errors.push(`${where}: variable port must filter on namespace=~"$namespace" and pod=~"$pod"`);
+  }
+}
+
+// A selector of a metric with port, namespace or pod labels filters on their variables.
+function checkFiltered(sel, labels, name, errors) {
+  for (const { label, variable, ops } of FILTERED) {
+    if (!labels.has(label)) continue;
+    if (!sel.matchers.some((x) => x.label === label && x.value === variable && ops.includes(x.op))) {
+      errors.push(`${name}: ${sel.text} has a ${label} label but does not filter on ${variable}` +
+        (ops.includes('=') ? '' : ` with =~ (${label}=~"${variable}")`));
+    }
+  }
 }
 
 function checkLayout(panels, where, errors) {
@@ -168,9 +225,7 @@ function checkExpr(expr, t, name, metrics, errors) {
         errors.push(`${name}: ${names.join('|')} has no label ${x.label} (docs/metrics.md)`);
       }
     }
-    if (labels.has('port') && !sel.matchers.some((x) => x.label === 'port' && x.value === '$port')) {
-      errors.push(`${name}: ${sel.text} has a port label but does not filter on $port`);
-    }
+    checkFiltered(sel, labels, name, errors);
   }
   promql.addedLabels(expr).forEach((l) => known.add(l));
   for (const l of promql.groupingLabels(expr)) {
@@ -219,17 +274,18 @@ function checkDashboard(d, where, metrics, errors, exprs) {
   if (!(d.schemaVersion >= 39)) errors.push(`${where}: schemaVersion ${d.schemaVersion} is older than 39`);
   walkDatasources(d, where, errors);
   const vars = checkVariables(d, where, errors);
-  for (const name of ['job', 'instance', 'port']) {
+  for (const name of ['job', 'instance', 'namespace', 'pod', 'port']) {
     if (vars[name]) exprs.push({ where: `${where}: variable ${name}`, expr: vars[name].query.replace(/^label_values\((?:(.+),\s*)?[a-z_]+\)$/, '$1') || 'up' });
   }
   const panels = common.allPanels(d);
   checkLayout(panels, where, errors);
   panels.forEach((p) => checkPanel(p, where, metrics, errors, exprs));
-  for (const [type, metric] of REQUIRED[d.uid] || []) {
+  for (const [type, metric, by] of REQUIRED[d.uid] || []) {
     const found = panels.some((p) => (!type || p.type === type) &&
       (p.targets || []).some((t) => promql.selectors(t.expr || '').selectors
-        .some((s) => promql.selectedNames(s, metrics).includes(metric))));
-    if (!found) errors.push(`${where}: no ${type || ''} panel shows ${metric}`.replace('  ', ' '));
+        .some((s) => promql.selectedNames(s, metrics).includes(metric)) &&
+        (!by || promql.groupingLabels(t.expr).includes(by))));
+    if (!found) errors.push(`${where}: no ${type || ''} panel shows ${metric}${by ? ` by ${by}` : ''}`.replace('  ', ' '));
   }
 }
 
@@ -254,8 +310,9 @@ function main() {
   const argv = process.argv.slice(2);
   const option = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
   const promtool = option('--promtool');
-  if (!promtool) common.fail('usage: structure_check.js --promtool PATH [--dashboards DIR]');
-  const metrics = promql.documentedMetrics(path.join(common.REPO, 'docs', 'metrics.md'));
+  if (!promtool) common.fail('usage: structure_check.js --promtool PATH [--dashboards DIR] [--metrics FILE]');
+  const reference = option('--metrics') || path.join(common.REPO, 'docs', 'metrics.md');
+  const metrics = promql.documentedMetrics(reference);
   if (metrics.size < 30) common.fail(`docs/metrics.md: only ${metrics.size} metrics found; has its table format changed?`);
   const dashboards = common.readDashboards(option('--dashboards'));
 

@@ -77,6 +77,56 @@ const cases = [
     expect: /overview\.json: variable port is missing/,
   },
   {
+    name: 'a per-workload metric not filtered on $pod',
+    mutate: (d) => { const t = firstTarget(d[OVERVIEW]); t.expr = t.expr.replace(', pod=~"$pod"', ''); },
+    expect: /overview\.json: .*has a pod label but does not filter on \$pod/,
+  },
+  {
+    name: 'a workload label matched with = (All would hide series without it)',
+    mutate: (d) => {
+      const t = firstTarget(d[DETAIL]);
+      t.expr = t.expr.replace('namespace=~"$namespace"', 'namespace="$namespace"');
+    },
+    expect: /port-detail\.json: .*has a namespace label but does not filter on \$namespace with =~/,
+  },
+  {
+    name: 'no pod variable',
+    mutate: (d) => { d[ATTACKS].templating.list = d[ATTACKS].templating.list.filter((v) => v.name !== 'pod'); },
+    expect: /attacks\.json: variable pod is missing/,
+  },
+  {
+    name: 'a pod variable whose All is not .*',
+    mutate: (d) => { delete variable(d[OVERVIEW], 'pod').allValue; },
+    expect: /overview\.json: variable pod must be multi-value with All \(allValue \.\*/,
+  },
+  {
+    name: 'a namespace variable that opens on one namespace',
+    mutate: (d) => { variable(d[DETAIL], 'namespace').current = { selected: true, text: ['default'], value: ['default'] }; },
+    expect: /port-detail\.json: variable namespace must open on All/,
+  },
+  {
+    name: 'a pod variable not within $namespace',
+    mutate: (d) => { const v = variable(d[OVERVIEW], 'pod'); v.query = v.query.replace(', namespace=~"$namespace"', ''); },
+    expect: /overview\.json: variable pod must be a query of the datasource variable: label_values/,
+  },
+  {
+    name: 'a port variable not filtered on the workload',
+    mutate: (d) => { const v = variable(d[DETAIL], 'port'); v.query = v.query.replace(', pod=~"$pod"', ''); },
+    expect: /port-detail\.json: variable port must filter on namespace=~"\$namespace" and pod=~"\$pod"/,
+  },
+  {
+    name: 'the per-workload panels removed',
+    mutate: (d) => { d[DETAIL].panels = d[DETAIL].panels.filter((p) => !/workload/i.test(p.title)); },
+    expect: /port-detail\.json: no panel shows socket_tcp_accepts_total by workload/,
+  },
+  {
+    name: 'the folded connections panel removed',
+    mutate: (d) => {
+      d[OVERVIEW].panels = d[OVERVIEW].panels.filter((p) => !JSON.stringify(p.targets || []).includes('folded'));
+    },
+    expect: /overview\.json: no panel shows socket_exporter_series_folded_total/,
+  },
+  {
     name: 'a multi-value port on the port detail dashboard',
     mutate: (d) => { variable(d[DETAIL], 'port').multi = true; },
     expect: /variable port must take exactly one port/,

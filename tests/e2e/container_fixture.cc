@@ -20,7 +20,9 @@ using std::chrono::seconds;
 
 namespace {
 
-constexpr char kContainersConf[] = R"([containers]
+}  // namespace
+
+const char kContainersConf[] = R"([containers]
 netns = "host"
 default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
 
@@ -29,6 +31,8 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 )";
+
+namespace {
 
 // Imports `debootstrap --variant=minbase bookworm` as kBaseImage unless it exists already.
 std::string EnsureBaseImage() {

@@ -30,6 +30,10 @@ constexpr uint16_t kServicePort = 8080;  // the same in both namespaces
 constexpr char kSidecarCaps[] = "BPF,PERFMON,NET_ADMIN";
 constexpr uint64_t kSidecarCapMask = (1ULL << 12) | (1ULL << 38) | (1ULL << 39);
 
+// Podman as this machine needs it: runc (crun fails on the hybrid cgroup layout), the cgroupfs
+// manager, and the host network unless --network names another (never the NAT'ed bridge).
+extern const char kContainersConf[];
+
 CommandResult Podman(std::vector<std::string> args,
                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 // The last `n` characters of a command's output, for failure messages.

@@ -15,6 +15,7 @@
 
 #include "container_fixture.h"
 #include "harness/http_client.h"
+#include "harness/pod_cgroup.h"
 #include "harness/syn_traffic.h"
 #include "harness/traffic.h"
 
@@ -33,13 +34,6 @@ std::string Cgroup2Mount() {
   return "";
 }
 
-// The "0::/path" line of /proc/PID/cgroup: the process's cgroup v2 group.
-std::string Cgroup2Of(const std::string& pid) {
-  std::istringstream lines(ReadFile("/proc/" + pid + "/cgroup"));
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind("0::", 0) == 0) return line.substr(3);
-  return "";
-}
 
 // A cgroup v2 group of the test's own; sockets created inside Enter() belong to it.
 class ServiceCgroup {

@@ -26,6 +26,7 @@
 #include "dashboard_queries.h"
 #include "harness/command.h"
 #include "harness/exporter_process.h"
+#include "harness/pod_cgroup.h"
 #include "harness/syn_traffic.h"
 #include "harness/traffic.h"
 #include "harness/veth_test.h"
@@ -278,7 +279,11 @@ class DashboardsTest : public VethExporterTest {
   // Starts the exporter with the policy and Prometheus scraping it.
   ::testing::AssertionResult StartStack() {
     const std::string config = dir_.WriteFile("config.yml", kConfig);
-    ::testing::AssertionResult started = StartExporter({"--config.file=" + config});
+    // Attributed as on a node, the traffic a pod's: the namespace and pod variables and the
+    // by-workload panels need one.
+    ::testing::AssertionResult started =
+        StartExporter({"--config.file=" + config, "--attribution=cgroup",
+                       "--path.runtime=" + pod_.bundle_root()});
     return started ? prometheus_.Start(exporter_->port()) : started;
   }
 
@@ -311,6 +316,7 @@ class DashboardsTest : public VethExporterTest {
 
   TempDir dir_{"se-e2e-dashboards-config"};
   Prometheus prometheus_;
+  PodCgroup pod_{"shop", "web-7d9f", "server"};
 };
 
 TEST_F(DashboardsTest, EveryDashboardQueryReturnsData) {
@@ -324,6 +330,7 @@ TEST_F(DashboardsTest, EveryDashboardQueryReturnsData) {
   if (AnyExprMentions(dashboards, "socket_exporter_bpf_program_run")) bpf_stats = EnableBpfStats();
 
   ASSERT_TRUE(StartStack());
+  pod_.Enter();  // the traffic's sockets are the pod's
   Traffic traffic(ns_, client_);
   traffic.Start();
   std::this_thread::sleep_for(seconds(2));

@@ -55,5 +55,45 @@ TEST(FoldSlotsTest, SummingOverLabelsKeepsTheTotal) {
   EXPECT_EQ(folded[2].counters.accepts, 10u + 12u);
 }
 
+se_port_counters WithAccepts(uint64_t n) {
+  se_port_counters c{};
+  c.accepts = n;
+  return c;
+}
+
+TEST(FoldCellsTest, CellsOfOnePairAndOfFoldedPortsAddUp) {
+  const PortFolding ports({0, 443, 80});  // slot 1: 443, slot 2: 80
+  // Cells: (other, 443), (other, 80), (2, 443), (2, 80), (3, 443), and a second cell of
+  // (2, 80): a port that left the table folds into the same label.
+  const auto out = FoldCells({WithAccepts(1), WithAccepts(2), WithAccepts(3), WithAccepts(4),
+                              WithAccepts(5), WithAccepts(6)},
+                             {se_cell_key(0, 1), se_cell_key(0, 2), se_cell_key(2, 1),
+                              se_cell_key(2, 2), se_cell_key(3, 1), se_cell_key(2, 2)},
+                             ports);
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(out[0].workload, 0u);
+  EXPECT_EQ(out[0].port, "80");
+  EXPECT_EQ(out[0].counters.accepts, 2u);  // labels sorted as ports are: 80 before 443
+  EXPECT_EQ(out[1].port, "443");
+  EXPECT_EQ(out[1].counters.accepts, 1u);
+  EXPECT_EQ(out[2].workload, 2u);
+  EXPECT_EQ(out[2].port, "80");
+  EXPECT_EQ(out[2].counters.accepts, 4u + 6u);
+  EXPECT_EQ(out[4].workload, 3u);
+  EXPECT_EQ(out[4].counters.accepts, 5u);
+  uint64_t sum = 0;
+  for (const auto& w : out) sum += w.counters.accepts;
+  EXPECT_EQ(sum, 21u);
+}
+
+TEST(FoldCellsTest, CellsToSlotsGivesThePerPortTotals) {
+  const auto slots = CellsToSlots({WithAccepts(3), WithAccepts(4), WithAccepts(5)},
+                                  {se_cell_key(2, 1), se_cell_key(3, 1), se_cell_key(2, 9)}, 3);
+  ASSERT_EQ(slots.size(), 3u);
+  EXPECT_EQ(slots[1].accepts, 7u);
+  EXPECT_EQ(slots[SE_SLOT_OTHER].accepts, 5u);  // a slot past the table counts as "other"
+  EXPECT_EQ(slots[2].accepts, 0u);
+}
+
 }  // namespace
 }  // namespace se

@@ -178,5 +178,32 @@ TEST(OptionsTest, HttpLimitsHaveDefaultsAndBounds) {
   }
 }
 
+TEST(OptionsTest, AttributionIsCgroupOnANodeAndNoneInASidecar) {
+  EXPECT_FALSE(Parse({}).options.Attributed());
+  EXPECT_TRUE(Parse({"--netns=all"}).options.Attributed());
+  EXPECT_FALSE(Parse({"--netns=all", "--attribution=none"}).options.Attributed());
+  EXPECT_TRUE(Parse({"--attribution=cgroup"}).options.Attributed());
+  const auto r = Parse({"--workloads.max=3", "--workloads.retention=0",
+                        "--path.runtime=/run/a,/var/b", "--metrics.max-series=5000"});
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.options.workloads_max, 3u);
+  EXPECT_EQ(r.options.workloads_retention_s, 0u);
+  EXPECT_EQ(r.options.runtime_roots, (std::vector<std::string>{"/run/a", "/var/b"}));
+  EXPECT_EQ(r.options.metrics_max_series, 5000u);
+  EXPECT_EQ(Parse({}).options.workloads_max, kDefaultWorkloadsMax);
+  EXPECT_EQ(Parse({}).options.metrics_max_series, 20000u);
+}
+
+TEST(OptionsTest, BadAttributionFlagsNameTheFlagAndTheFix) {
+  EXPECT_EQ(Parse({"--attribution=pod"}).error,
+            "--attribution=pod: expected one of auto, none, cgroup");
+  EXPECT_EQ(Parse({"--workloads.max=0"}).error,
+            "--workloads.max=0: expected a whole number from 1 to 1023, digits only");
+  EXPECT_EQ(Parse({"--path.runtime=run/x"}).error,
+            "--path.runtime=run/x: expected absolute directories separated by commas");
+  EXPECT_EQ(Parse({"--metrics.max-series=10"}).error,
+            "--metrics.max-series=10: expected a whole number from 1000 to 10000000, digits only");
+}
+
 }  // namespace
 }  // namespace se
