@@ -19,6 +19,11 @@ static __always_inline const struct tcp_sock *as_tcp_sock(const struct sock *sk)
 	return bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 }
 
+/* The sk_buff behind a cgroup_skb or TC program's context (v6.2): the socket
+ * can be read as a plain BTF pointer, without bpf_sk_fullsock() and
+ * bpf_skc_to_tcp_sock() calls (about 60 ns per SYN, see docs/benchmarks.md). */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
 /*
  * When the segment that moved a handshake to ESTABLISHED was processed:
  * tcp_rcv_state_process() calls tcp_mstamp_refresh() for TCP_SYN_SENT before
@@ -100,6 +105,17 @@ static __always_inline __u64 tcp_payload_received(const struct tcp_sock *tp)
 	if (n && (flags & (1UL << (done_bit & 63))))
 		n -= 1;
 	return n;
+}
+
+/* Segments in a TCP skb (tcp_skb_pcount()): the control block's
+ * tcp_gso_segs, read through a cast of skb->cb. */
+static __always_inline __u32 tcp_skb_segs(const struct sk_buff *skb)
+{
+	const struct tcp_skb_cb *cb =
+		bpf_rdonly_cast(skb->cb, bpf_core_type_id_kernel(struct tcp_skb_cb));
+	__u32 n = cb->tcp_gso_segs;
+
+	return n ? n : 1;
 }
 
 #endif /* COMPAT_BPF_H */

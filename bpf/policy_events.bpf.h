@@ -186,8 +186,9 @@ static __always_inline void check_listen(const struct sock *sk, __u32 port)
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* A segment to a closed port: its addresses from the packet's headers. */
-static __always_inline void closed_port_event(const struct sk_buff *skb)
+/* A segment or datagram to a closed port: its addresses from the packet's
+ * headers (TCP and UDP keep their ports in the same first four bytes). */
+static __always_inline void closed_port_event(const struct sk_buff *skb, __u8 kind)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 nh = BPF_CORE_READ(skb, network_header);
@@ -199,7 +200,7 @@ static __always_inline void closed_port_event(const struct sk_buff *skb)
 	if (bpf_probe_read_kernel(&version, 1, head + nh) ||
 	    bpf_probe_read_kernel(&th, sizeof(th), head + th_off))
 		return;
-	e = event_reserve(SE_EV_CLOSED_PORT);
+	e = event_reserve(kind);
 	if (!e)
 		return;
 	if ((version >> 4) == 4) {

@@ -14,9 +14,9 @@
 
 /* Slot 0 of every per-port map is the "other" bucket for untracked ports. */
 #define SE_SLOT_OTHER 0
-/* Hard upper bound on slots (tracked ports + "other"); keeps per-CPU map
- * memory bounded: 512 slots * sizeof(struct se_port_counters) * 128 CPUs
- * stays below 64 MiB. */
+/* Hard upper bound on slots (tracked ports + "other"): 512 slots *
+ * sizeof(struct se_port_counters) stay below 64 MiB on 64 CPUs; on more, the
+ * exporter refuses a --ports.max whose per-CPU counters would not fit. */
 #define SE_MAX_SLOTS 512
 #define SE_PORT_COUNT 65536
 
@@ -70,6 +70,15 @@ enum se_connect_failure {
 	SE_FAIL_COUNT = 4,
 };
 
+/* Why a UDP datagram that reached the host was dropped (skb:kfree_skb). */
+enum se_udp_drop {
+	SE_UDP_DROP_RCVBUF = 0,   /* the socket's receive buffer was full */
+	SE_UDP_DROP_MEMORY = 1,   /* UDP's memory limit (net.ipv4.udp_mem) was reached */
+	SE_UDP_DROP_CHECKSUM = 2, /* bad checksum */
+	SE_UDP_DROP_OTHER = 3,    /* any other reason, at a UDP socket */
+	SE_UDP_DROP_COUNT = 4,
+};
+
 enum se_reset_reason {
 	SE_RST_NO_SOCKET = 0, /* segment for a port with no socket */
 	SE_RST_OTHER = 1,
@@ -103,6 +112,7 @@ struct se_lpm_key {
 enum se_event_kind {
 	SE_EV_CLOSED_PORT = 1, /* segment to a port with no socket (RST sent) */
 	SE_EV_POLICY = 2,      /* a policy finding; rule says which */
+	SE_EV_UDP_CLOSED_PORT = 3, /* UDP datagram to a port with no socket */
 };
 
 struct se_event {
@@ -155,6 +165,22 @@ struct se_port_counters {
 	__u64 synack_retransmits; /* SYN-ACKs retransmitted by a listener */
 	__u64 closed_listener_drops; /* drop counters of listeners at their close */
 	__u64 policy_findings[SE_RULE_COUNT]; /* kernel-side rules only */
+	/* Connection quality: smoothed RTT at close; segments retransmitted and
+	 * data segments sent (tcp_sock.data_segs_out), both added at each
+	 * retransmission, the rest of the data segments at close. */
+	struct se_hist rtt[SE_DIR_COUNT];
+	__u64 retransmits[SE_DIR_COUNT];
+	__u64 data_segments_at_retransmit[SE_DIR_COUNT];
+	__u64 data_segments_at_close[SE_DIR_COUNT];
+	/* UDP, at the port slot (never per workload): datagrams and payload bytes
+	 * that reached a socket (some of them dropped later, udp_drops) and that
+	 * sockets sent; drops by reason; datagrams to ports with no socket. */
+	__u64 udp_received_datagrams[SE_DIR_COUNT];
+	__u64 udp_received_bytes[SE_DIR_COUNT];
+	__u64 udp_sent_datagrams[SE_DIR_COUNT];
+	__u64 udp_sent_bytes[SE_DIR_COUNT];
+	__u64 udp_drops[SE_UDP_DROP_COUNT];
+	__u64 udp_no_socket;
 };
 
 /* Sources of recent SYNs to listeners, per CPU, for the flood log lines: the
@@ -181,7 +207,10 @@ struct se_sock {
 	__u8 dir;       /* enum se_direction */
 	__u8 established;
 	__u8 closed;    /* CLOSE seen: kept for a reset sent right after, reusable */
-	__u8 pad[3];
+	__u8 pad;
+	__u16 retrans_seen; /* tcp_sock.total_retrans (low 16 bits) already counted */
+	__u32 segs_seen;    /* tcp_sock.data_segs_out already counted */
+	__u32 pad2;
 };
 
 /* Default entries of the connection table (2 ways per bucket); set at load. */

@@ -8,6 +8,8 @@
  *  - syn_tc_ingress, TC ingress on every interface of one network namespace
  *    (lo included): before the lookup, which it repeats for SYNs only.
  * Both let every packet pass, and both feed the same counters and samples.
+ * syn_ingress also counts the datagrams that reach UDP sockets
+ * (udp_counters.bpf.h): with the tc hook, UDP datagrams are not counted.
  */
 #ifndef SE_SYN_COUNTERS_BPF_H
 #define SE_SYN_COUNTERS_BPF_H
@@ -22,10 +24,6 @@ struct {
 	__type(value, struct se_src_ring);
 } syn_sources SEC(".maps");
 
-/* The sk_buff behind the program's context (kernel 6.2+): the listener can be
- * read as a plain BTF pointer, without bpf_sk_fullsock() and
- * bpf_skc_to_tcp_sock() calls (about 60 ns per SYN, see docs/benchmarks.md). */
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 /* One SYN for the listener on port: its counter and a source sample for the
  * flood detector. */
@@ -107,8 +105,14 @@ int syn_ingress(struct __sk_buff *skb)
 	struct sock *sk = kskb->sk;
 	struct tcphdr *th;
 
-	if (!sk || sk->__sk_common.skc_state != TCP_LISTEN || sk->sk_protocol != IPPROTO_TCP ||
-	    !in_scope(sk))
+	if (!sk)
+		return 1;
+	if (sk->__sk_common.skc_state != TCP_LISTEN) {
+		if (is_udp_sock(sk))
+			udp_ingress(skb, kskb, sk);
+		return 1;
+	}
+	if (sk->sk_protocol != IPPROTO_TCP || !in_scope(sk))
 		return 1;
 	th = tcp_header(skb, (void *)(long)skb->data, (void *)(long)skb->data_end, &src, NULL,
 			NULL);

@@ -77,6 +77,8 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now)
 		s->slot = slot;
 		s->dir = SE_DIR_OUTBOUND;
 		s->established = 0;
+		s->retrans_seen = as_tcp_sock(sk)->total_retrans;
+		s->segs_seen = 0;
 		cell_started(slot);
 	}
 }
@@ -136,6 +138,9 @@ static __always_inline void on_accept(const struct sock *sk, __u64 now)
 		s->slot = slot;
 		s->dir = SE_DIR_INBOUND;
 		s->established = 1;
+		/* A child inherits its SYN-ACK retransmits (synack_retransmits). */
+		s->retrans_seen = as_tcp_sock(sk)->total_retrans;
+		s->segs_seen = as_tcp_sock(sk)->data_segs_out;
 		cell_started(slot);
 	}
 }
@@ -160,6 +165,9 @@ static __always_inline void on_close(const struct sock *sk)
 	hist_add(&c->conn_duration[dir], bpf_ktime_get_ns() - s->start_ns);
 	SE_INC(c->bytes_sent[dir], tcp_payload_sent(tp));
 	SE_INC(c->bytes_received[dir], tcp_payload_received(tp));
+	if (tp->srtt_us)
+		hist_add(&c->rtt[dir], (__u64)(tp->srtt_us >> 3) * 1000);
+	SE_INC(c->data_segments_at_close[dir], tp->data_segs_out - s->segs_seen);
 out:
 	cell_ended(s->slot);
 	conn_end(s);
@@ -268,7 +276,7 @@ int BPF_PROG(tcp_send_reset, const struct sock *sk, const struct sk_buff *skb)
 			return 0;
 		slot = port_to_slot(skb_tcp_dport(skb), false);
 		reason = SE_RST_NO_SOCKET;
-		closed_port_event(skb);
+		closed_port_event(skb, SE_EV_CLOSED_PORT);
 	}
 	c = slot_counters(slot);
 	if (c)
@@ -291,6 +299,7 @@ int BPF_PROG(tcp_receive_reset, struct sock *sk)
 	return 0;
 }
 
+#include "udp_counters.bpf.h"
 #include "syn_counters.bpf.h"
 
 SEC("tp_btf/tcp_retransmit_synack")
@@ -303,5 +312,51 @@ int BPF_PROG(tcp_retransmit_synack, const struct sock *sk, const struct request_
 	c = slot_counters(port_to_slot(local_port(sk), false));
 	if (c)
 		SE_INC(c->synack_retransmits, 1);
+	return 0;
+}
+
+/*
+ * Retransmitted segments, while the connection lives: the tracepoint runs at
+ * the end of every __tcp_retransmit_skb() (v6.11+ with err; before, on
+ * success only), after tcp_sock.total_retrans and the namespace's
+ * TcpRetransSegs grew by the same count. The connection's state keeps what it
+ * has counted, so each event adds the difference: exact whatever err says. A
+ * connection older than the exporter has no state: its successful
+ * retransmissions count by the segment's own count. The data segments sent so
+ * far (the ratio's denominator) are brought up to date at the same moments.
+ */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	const struct tcp_sock *tp;
+	struct se_port_counters *c;
+	struct se_sock *s = 0;
+	__u32 dir, slot, n, segs = 0;
+	__u8 state;
+
+	if (!sk || !in_scope(sk))
+		return 0;
+	tp = as_tcp_sock(sk);
+	state = sk->__sk_common.skc_state;
+	if (state != TCP_CLOSE && state != TCP_TIME_WAIT && state != TCP_NEW_SYN_RECV)
+		s = conn_lookup(sk, conn_id(sk));
+	if (s) {
+		n = (__u16)((__u16)tp->total_retrans - s->retrans_seen);
+		s->retrans_seen = (__u16)tp->total_retrans;
+		segs = tp->data_segs_out - s->segs_seen;
+		s->segs_seen = tp->data_segs_out;
+		dir = s->dir & 1;
+		slot = s->slot;
+	} else {
+		if (err)
+			return 0;
+		n = tcp_skb_segs(skb);
+		slot = sock_dir_slot(sk, &dir);
+	}
+	c = slot_counters(slot);
+	if (c && n)
+		SE_INC(c->retransmits[dir & 1], n);
+	if (c && segs)
+		SE_INC(c->data_segments_at_retransmit[dir & 1], segs);
 	return 0;
 }

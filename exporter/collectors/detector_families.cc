@@ -52,12 +52,17 @@ MetricFamily BuildSuspicious(const KernelSnapshot& kernel, const PolicyState& po
 std::vector<MetricFamily> BuildSecurityFamilies(const KernelSnapshot& kernel,
                                                 const ScanState& scans, const PolicyState& policy,
                                                 uint64_t log_suppressed) {
-  auto detected = MakeFamily("socket_port_scans_detected_total", "Port scan episodes detected.",
+  auto detected = MakeFamily("socket_port_scans_detected_total",
+                             "Port scan episodes detected, by the protocol of the closed ports.",
                              MetricType::Counter);
-  AddCounter(&detected, {}, static_cast<double>(scans.detections));
-  auto flagged = MakeFamily("socket_port_scan_sources", "Sources currently flagged as scanning.",
+  AddCounter(&detected, {{"protocol", "tcp"}},
+             static_cast<double>(scans.detections - scans.udp_detections));
+  AddCounter(&detected, {{"protocol", "udp"}}, static_cast<double>(scans.udp_detections));
+  auto flagged = MakeFamily("socket_port_scan_sources",
+                            "Sources currently flagged as scanning, by protocol.",
                             MetricType::Gauge);
-  AddGauge(&flagged, {}, static_cast<double>(scans.flagged));
+  AddGauge(&flagged, {{"protocol", "tcp"}}, static_cast<double>(scans.flagged - scans.udp_flagged));
+  AddGauge(&flagged, {{"protocol", "udp"}}, static_cast<double>(scans.udp_flagged));
   auto evicted = MakeFamily("socket_exporter_tracked_sources_evicted_total",
                             "Scan-tracking entries evicted to make room for new sources.",
                             MetricType::Counter);

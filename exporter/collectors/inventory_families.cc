@@ -62,6 +62,23 @@ std::vector<MetricFamily> BuildAcceptQueues(const PortGaugeMap& gauges) {
   return {f_length, f_limit};
 }
 
+std::vector<MetricFamily> BuildUdpQueues(const PortGaugeMap& gauges) {
+  auto f_bytes = MakeFamily("socket_udp_receive_queue_bytes",
+                            "Memory held by datagrams waiting in bound UDP sockets' receive "
+                            "queues, by port (summed over the port's sockets).",
+                            MetricType::Gauge);
+  auto f_limit = MakeFamily("socket_udp_receive_queue_limit_bytes",
+                            "Receive buffer limits (SO_RCVBUF) of bound UDP sockets by port: a "
+                            "datagram arriving at a full queue is dropped (receive_buffer).",
+                            MetricType::Gauge);
+  for (const auto& [port, g] : gauges) {
+    if (!g.udp_socket) continue;
+    AddGauge(&f_bytes, {{"port", port}}, static_cast<double>(g.udp_receive_queue));
+    AddGauge(&f_limit, {{"port", port}}, static_cast<double>(g.udp_receive_limit));
+  }
+  return {f_bytes, f_limit};
+}
+
 MetricFamily BuildHalfOpen(const PortGaugeMap& gauges) {
   auto f = MakeFamily("socket_tcp_half_open",
                       "Handshakes waiting for the client's final ACK (request sockets in SYN_RECV) "
@@ -91,6 +108,7 @@ std::vector<MetricFamily> BuildFromGauges(const InventorySnapshot& snapshot,
   out.push_back(BuildEstablished(gauges));
   for (auto& f : BuildAcceptQueues(gauges)) out.push_back(std::move(f));
   out.push_back(BuildHalfOpen(gauges));
+  for (auto& f : BuildUdpQueues(gauges)) out.push_back(std::move(f));
   out.push_back(BuildListenerInfo(snapshot));
   return out;
 }
@@ -103,6 +121,12 @@ PortGaugeMap FoldInventory(const InventorySnapshot& snap, const PortFolding& por
   for (const auto& e : snap.established)
     gauges[ports.Label(e.port)].established[static_cast<int>(e.dir)] += e.count;
   for (const auto& l : snap.listeners) {
+    if (l.protocol == Protocol::kUdp) {
+      PortGauges& g = gauges[ports.Label(l.port)];
+      g.udp_socket = true;
+      g.udp_receive_queue += l.receive_queue;
+      g.udp_receive_limit += l.receive_limit;
+    }
     if (l.protocol != Protocol::kTcp) continue;
     PortGauges& g = gauges[ports.Label(l.port)];
     g.tcp_listener = true;

@@ -22,6 +22,9 @@ struct PortGauges {
   uint64_t half_open = 0;
   uint64_t listen_drops = 0;
   bool tcp_listener = false;  // some TCP listener folds into this label
+  bool udp_socket = false;    // some bound unconnected UDP socket folds into this label
+  uint64_t udp_receive_queue = 0;
+  uint64_t udp_receive_limit = 0;
 };
 using PortGaugeMap = std::map<std::string, PortGauges, PortLabelLess>;
 

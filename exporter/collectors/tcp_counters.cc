@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "collectors/families.h"
+#include "collectors/udp_families.h"
 
 namespace se {
 namespace {
@@ -86,6 +87,21 @@ void BuildConnections(const LabelledCounters& p, MetricFamily* duration, MetricF
   }
 }
 
+// Retransmissions count while connections live; RTTs when they close.
+void BuildQuality(const LabelledCounters& p, MetricFamily* retransmits, MetricFamily* segments,
+                  MetricFamily* rtt) {
+  const auto& c = p.counters;
+  for (int d = 0; d < SE_DIR_COUNT; ++d) {
+    Labels labels = With(p, {{"direction", kDirections[d]}, {"port", p.port}});
+    const uint64_t segs = c.data_segments_at_retransmit[d] + c.data_segments_at_close[d];
+    if (c.retransmits[d] || segs) {
+      AddCounter(retransmits, labels, c.retransmits[d]);
+      AddCounter(segments, labels, segs);
+    }
+    if (HistCount(c.rtt[d])) AddHist(rtt, labels, c.rtt[d]);
+  }
+}
+
 }  // namespace
 
 std::vector<double> DurationBucketBounds() {
@@ -127,7 +143,21 @@ std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCoun
                          MetricType::Counter);
   auto synack = MakeFamily("socket_tcp_synack_retransmits_total",
                            "SYN-ACKs retransmitted by a listening socket.", MetricType::Counter);
+  auto retransmits =
+      MakeFamily("socket_tcp_retransmitted_segments_total",
+                 "TCP segments retransmitted (SYN-ACKs of listeners apart), counted as they are "
+                 "sent, by service port and direction.",
+                 MetricType::Counter);
+  auto segments = MakeFamily(
+      "socket_tcp_sent_segments_total",
+      "TCP segments with data sent, retransmissions included (tcp_sock.data_segs_out), brought "
+      "up to date at each retransmission and at close.",
+      MetricType::Counter);
+  auto rtt = MakeFamily("socket_tcp_rtt_seconds",
+                        "Smoothed round-trip time (srtt) of TCP connections when they close.",
+                        MetricType::Histogram);
   for (const auto& p : ports) {
+    BuildQuality(p, &retransmits, &segments, &rtt);
     if (p.counters.syns_received)
       AddCounter(&syns, With(p, {{"port", p.port}}), p.counters.syns_received);
     if (p.counters.synack_retransmits)
@@ -137,12 +167,14 @@ std::vector<MetricFamily> BuildTcpCounterFamilies(const std::vector<LabelledCoun
     BuildResets(p, &rst_sent, &rst_received);
     BuildConnections(p, &duration, &sent, &received);
   }
-  return {connects, failures, connect_duration, accepts, rst_sent, rst_received,
-          duration, sent,     received,         syns,    synack};
+  return {connects, failures, connect_duration, accepts, rst_sent, rst_received, duration,
+          sent,     received, syns,             synack,  retransmits, segments, rtt};
 }
 
 CollectorResult CollectTcpCounters(const KernelSnapshot& kernel) {
-  return Succeeded(BuildTcpCounterFamilies(kernel.counters));
+  std::vector<MetricFamily> families = BuildTcpCounterFamilies(kernel.counters);
+  for (auto& f : BuildUdpCounterFamilies(kernel.counters)) families.push_back(std::move(f));
+  return Succeeded(std::move(families));
 }
 
 }  // namespace se

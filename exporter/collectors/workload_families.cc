@@ -4,6 +4,7 @@
 
 #include "collectors/families.h"
 #include "collectors/tcp_counters.h"
+#include "collectors/udp_families.h"
 
 namespace se {
 
@@ -16,7 +17,8 @@ size_t SeriesPerCell() {
          + 1                                                  // accepts
          + SE_DIR_COUNT * SE_RST_REASON_COUNT + SE_DIR_COUNT  // resets sent, received
          + SE_DIR_COUNT * (hist + 2)                          // lifetimes, bytes both ways
-         + 2;                                                 // SYNs, SYN-ACK retransmits
+         + 2                                                  // SYNs, SYN-ACK retransmits
+         + SE_DIR_COUNT * (2 + hist);                         // retransmits, segments, RTT
 }
 
 std::vector<WorkloadIdentity> WorkloadLabels(std::vector<WorkloadIdentity> names,
@@ -83,13 +85,14 @@ MetricFamily InfoFamily(const std::vector<WorkloadIdentity>& labels,
 CollectorResult CollectWorkloadTcpCounters(const KernelSnapshot& kernel,
                                            const std::vector<WorkloadIdentity>& names) {
   const std::vector<WorkloadIdentity> labels = WorkloadLabels(names, kernel.workload_cgroups);
-  std::vector<MetricFamily> families =
-      BuildTcpCounterFamilies(WorkloadRows(kernel.workloads, labels));
+  const std::vector<LabelledCounters> rows = WorkloadRows(kernel.workloads, labels);
+  std::vector<MetricFamily> families = BuildTcpCounterFamilies(rows);
   size_t series = 0;
   for (const auto& f : families) {
     for (const auto& m : f.metric)
       series += f.type == MetricType::Histogram ? m.histogram.bucket.size() + 2 : 1;
   }
+  for (auto& f : BuildUdpCounterFamilies(rows)) families.push_back(std::move(f));
   families.push_back(InfoFamily(labels, kernel.workload_cgroups));
   auto count = MakeFamily("socket_exporter_series",
                           "Series of the per-port TCP families in this scrape (workloads "

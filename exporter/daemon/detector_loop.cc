@@ -143,7 +143,7 @@ bool Daemon::RediscoverNamespaces() {
 }
 
 void Daemon::OnKernelEvent(const se_event& event) {
-  if (event.kind == SE_EV_CLOSED_PORT) {
+  if (event.kind == SE_EV_CLOSED_PORT || event.kind == SE_EV_UDP_CLOSED_PORT) {
     scans_->OnClosedPort(event);
   } else if (event.kind == SE_EV_POLICY) {
     policy_->OnFinding(event);

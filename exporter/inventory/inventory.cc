@@ -31,6 +31,9 @@ Listener ToListener(const FoundListener& found, const ProcessTable& procs) {
     l.accept_limit = r.wqueue;
     l.drops = r.drops;
     l.syn_limit = found.syn_limit;
+  } else {
+    l.receive_queue = r.rmem;
+    l.receive_limit = r.rcvbuf;
   }
   return l;
 }

@@ -94,7 +94,7 @@ bool SockDiag::SendRequest(Protocol proto, int family, uint32_t state_mask, std:
   msg.req.sdiag_family = static_cast<uint8_t>(family);
   msg.req.sdiag_protocol = proto == Protocol::kTcp ? IPPROTO_TCP : IPPROTO_UDP;
   msg.req.idiag_states = state_mask;
-  msg.req.idiag_ext = 1U << (INET_DIAG_SKMEMINFO - 1);  // for listeners' drop counters
+  msg.req.idiag_ext = 1U << (INET_DIAG_SKMEMINFO - 1);  // drop counters, UDP queues
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (sendto(fd_.get(), &msg, sizeof(msg), 0, reinterpret_cast<sockaddr*>(&kernel),

@@ -44,25 +44,28 @@ SocketRecord ToRecord(const inet_diag_msg& m, Protocol proto) {
   return r;
 }
 
-// SK_MEMINFO_DROPS from the attributes after an inet_diag_msg, 0 if absent.
-uint32_t MeminfoDrops(const uint8_t* attrs, size_t len) {
+// SK_MEMINFO_* fields from the attributes after an inet_diag_msg into *r; zeros if absent.
+void ReadMeminfo(const uint8_t* attrs, size_t len, SocketRecord* r) {
   size_t off = 0;
   while (len - off >= sizeof(rtattr)) {
     rtattr a;
     std::memcpy(&a, attrs + off, sizeof(a));
-    if (a.rta_len < sizeof(a) || a.rta_len > len - off) return 0;
+    if (a.rta_len < sizeof(a) || a.rta_len > len - off) return;
     const size_t data_len = a.rta_len - RTA_LENGTH(0);
     if (a.rta_type == INET_DIAG_SKMEMINFO &&
         data_len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
-      uint32_t drops = 0;
-      std::memcpy(&drops, attrs + off + RTA_LENGTH(0) + SK_MEMINFO_DROPS * sizeof(uint32_t),
-                  sizeof(drops));
-      return drops;
+      const uint8_t* info = attrs + off + RTA_LENGTH(0);
+      auto field = [&](int i, uint32_t* out) {
+        std::memcpy(out, info + i * sizeof(uint32_t), sizeof(uint32_t));
+      };
+      field(SK_MEMINFO_DROPS, &r->drops);
+      field(SK_MEMINFO_RMEM_ALLOC, &r->rmem);
+      field(SK_MEMINFO_RCVBUF, &r->rcvbuf);
+      return;
     }
     off += RTA_ALIGN(a.rta_len);
     if (off >= len) break;
   }
-  return 0;
 }
 
 // Interprets one complete message (header already bounds-checked).
@@ -90,9 +93,9 @@ ParseStatus ParseMessage(const nlmsghdr& h, const uint8_t* payload, size_t paylo
   if (payload_len < sizeof(m)) return Fail("sock_diag: truncated inet_diag message");
   std::memcpy(&m, payload, sizeof(m));
   SocketRecord r = ToRecord(m, proto);
-  r.drops =
-      MeminfoDrops(payload + NLMSG_ALIGN(sizeof(m)),
-                   payload_len > NLMSG_ALIGN(sizeof(m)) ? payload_len - NLMSG_ALIGN(sizeof(m)) : 0);
+  ReadMeminfo(payload + NLMSG_ALIGN(sizeof(m)),
+              payload_len > NLMSG_ALIGN(sizeof(m)) ? payload_len - NLMSG_ALIGN(sizeof(m)) : 0,
+              &r);
   out->push_back(r);
   return s;
 }

@@ -29,6 +29,8 @@ struct SocketRecord {
   uint32_t wqueue = 0;  // LISTEN: accept queue limit (backlog); otherwise bytes unsent
   uint64_t inode = 0;
   uint32_t drops = 0;  // the socket's drop counter (INET_DIAG_SKMEMINFO, SK_MEMINFO_DROPS)
+  uint32_t rmem = 0;    // receive queue memory (SK_MEMINFO_RMEM_ALLOC)
+  uint32_t rcvbuf = 0;  // its limit (SK_MEMINFO_RCVBUF)
 };
 
 // Outcome of parsing one buffer of a dump reply.

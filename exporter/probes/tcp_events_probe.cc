@@ -29,12 +29,16 @@ void ForEachProgram(tcp_events* skel, SynHook hook, Fn fn) {
   fn("inet_sock_set_state", skel->progs.inet_sock_set_state, &skel->links.inet_sock_set_state);
   fn("tcp_send_reset", skel->progs.tcp_send_reset, &skel->links.tcp_send_reset);
   fn("tcp_receive_reset", skel->progs.tcp_receive_reset, &skel->links.tcp_receive_reset);
-  if (hook == SynHook::kCgroup)
+  if (hook == SynHook::kCgroup) {
     fn("syn_ingress", skel->progs.syn_ingress, &skel->links.syn_ingress);
-  else
+    fn("udp_egress", skel->progs.udp_egress, &skel->links.udp_egress);
+  } else {
     fn("syn_tc_ingress", skel->progs.syn_tc_ingress, static_cast<bpf_link**>(nullptr));
+  }
   fn("tcp_retransmit_synack", skel->progs.tcp_retransmit_synack,
      &skel->links.tcp_retransmit_synack);
+  fn("tcp_retransmit_skb", skel->progs.tcp_retransmit_skb, &skel->links.tcp_retransmit_skb);
+  fn("skb_drop", skel->progs.skb_drop, &skel->links.skb_drop);
 }
 
 }  // namespace
@@ -93,6 +97,8 @@ std::string AttachFailure(bpf_program* prog, int err) {
 
 // What serving without a probe loses, for the warning.
 const char* WithoutProbe(const std::string& probe) {
+  if (probe == "syn_ingress") return "; SYN and UDP datagram counting is off";
+  if (probe == "udp_egress") return "; UDP sent datagrams are not counted";
   return probe.rfind("syn_", 0) == 0 ? "; SYN counting is off" : "";
 }
 
@@ -148,6 +154,7 @@ std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& conf
   // (the kernel refuses it, and with it the whole object): Attach() reports it then.
   const bool tc = config.syn_hook == SynHook::kTc;
   bpf_program__set_autoload(tc ? skel->progs.syn_ingress : skel->progs.syn_tc_ingress, false);
+  if (tc) bpf_program__set_autoload(skel->progs.udp_egress, false);
   if (tc && !CanAdministerNetwork()) bpf_program__set_autoload(skel->progs.syn_tc_ingress, false);
   const int err = tcp_events::load(skel);
   if (err) {

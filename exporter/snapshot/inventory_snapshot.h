@@ -22,6 +22,8 @@ struct Listener {
   uint32_t accept_limit = 0;  // tcp only: the backlog the kernel enforces
   uint32_t drops = 0;         // tcp only: the listener's drop counter (full queues)
   uint32_t syn_limit = 0;     // tcp only: request sockets before cookies or drops
+  uint32_t receive_queue = 0;  // udp only: bytes (memory) in the receive queue
+  uint32_t receive_limit = 0;  // udp only: the receive buffer (SO_RCVBUF) it may fill
   uint64_t inode = 0;         // the socket's inode: unique among live sockets
 
   bool operator==(const Listener& o) const;

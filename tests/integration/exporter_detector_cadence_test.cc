@@ -36,11 +36,11 @@ TEST_F(ExporterDetectorCadenceTest, ScanEpisodesEndAtThePortScanTickNotTheSynFlo
                             .port_last = 7619,
                             .count = 20,
                             .src = "10.201.6.6"});
-  const ExpectedValues flagged = {{"socket_port_scans_detected_total", {}, 1}};
+  const ExpectedValues flagged = {{"socket_port_scans_detected_total", {{"protocol", "tcp"}}, 1}};
   ExpectValues(exporter_->ScrapeUntil(Reached(flagged)), flagged);
   // Quiet for a window: the next port scan tick ends the episode (not a minute later).
-  const ExpectedValues ended = {{"socket_port_scan_sources", {}, 0},
-                                {"socket_port_scans_detected_total", {}, 1}};
+  const ExpectedValues ended = {{"socket_port_scan_sources", {{"protocol", "tcp"}}, 0},
+                                {"socket_port_scans_detected_total", {{"protocol", "tcp"}}, 1}};
   ExpectValues(exporter_->ScrapeUntil(Reached(ended), seconds(4)), ended);
   EXPECT_NE(exporter_->Stderr().find("scan_type=vertical state=ended"), std::string::npos)
       << exporter_->Stderr();

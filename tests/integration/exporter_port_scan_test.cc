@@ -35,6 +35,7 @@ namespace {
 constexpr char kScans[] = "socket_port_scans_detected_total";
 constexpr char kFlagged[] = "socket_port_scan_sources";
 constexpr char kNoSocket[] = "socket_tcp_resets_sent_total";
+const Labels kTcp = {{"protocol", "tcp"}};
 
 class ExporterPortScanTest : public VethExporterTest {
  protected:
@@ -95,14 +96,14 @@ TEST_F(ExporterPortScanTest, SourceTouchingTwentyClosedPortsIsFlaggedNineteenIsN
                             .count = 19,
                             .src = "10.201.1.1"});
   ParsedMetrics m = ScrapeAfterResets(19);
-  EXPECT_EQ(m.Value(kScans, {}), 0);
+  EXPECT_EQ(m.Value(kScans, kTcp), 0);
   SendSpoofedSyns(client_, {.dst = VethLink::kServer4,
                             .port_first = 7200,
                             .port_last = 7219,
                             .count = 20,
                             .src = "10.201.2.2"});
   m = ScrapeAfterResets(39);
-  const ExpectedValues want = {{kScans, {}, 1}, {kFlagged, {}, 1}};
+  const ExpectedValues want = {{kScans, kTcp, 1}, {kFlagged, kTcp, 1}};
   m = exporter_->ScrapeUntil(Reached(want));
   ExpectValues(m, want);
   EXPECT_EQ(m.Sum(kNoSocket, {{"reason", "no_socket"}}), 39);
@@ -125,8 +126,8 @@ TEST_F(ExporterPortScanTest, Ipv6ScanAcrossTheWholePortRangeIsOneEpisode) {
                             .rate = 20000});
   const ParsedMetrics m = ScrapeAfterResets(65535);
   EXPECT_EQ(m.Sum(kNoSocket, {{"reason", "no_socket"}}), 65535);
-  EXPECT_EQ(m.Value(kScans, {}), 1);
-  EXPECT_EQ(m.Value(kFlagged, {}), 1);
+  EXPECT_EQ(m.Value(kScans, kTcp), 1);
+  EXPECT_EQ(m.Value(kFlagged, kTcp), 1);
   EXPECT_EQ(m.Value("socket_exporter_events_lost_total", {}), 0);
   EXPECT_NE(exporter_->Stderr().find("src=fd00:201::7"), std::string::npos);
 }
@@ -143,13 +144,13 @@ TEST_F(ExporterPortScanTest, SweepOfOnePortAcrossTwentyAddressesIsFlagged) {
                             .src = "10.201.3.3",
                             .dst_count = 19});
   ParsedMetrics m = ScrapeAfterResets(19);
-  EXPECT_EQ(m.Value(kScans, {}), 0);
+  EXPECT_EQ(m.Value(kScans, kTcp), 0);
   SendSpoofedSyns(client_, {.dst = "10.200.0.100",
                             .port_first = 7300,
                             .count = kAddresses,
                             .src = "10.201.4.4",
                             .dst_count = kAddresses});
-  const ExpectedValues want = {{kScans, {}, 1}, {kFlagged, {}, 1}};
+  const ExpectedValues want = {{kScans, kTcp, 1}, {kFlagged, kTcp, 1}};
   m = exporter_->ScrapeUntil(Reached(want));
   ExpectValues(m, want);
   EXPECT_NE(exporter_->Stderr().find("scan_type=horizontal"), std::string::npos);
@@ -191,8 +192,8 @@ TEST_F(ExporterPortScanTest, ManySpoofedSourcesStayWithinTheTrackingBound) {
   const ExpectedValues want = {
       {"socket_exporter_tracked_sources_evicted_total", {}, kSources - lost - 64}};
   ExpectValues(exporter_->ScrapeUntil(Reached(want)), want);
-  EXPECT_EQ(m.Value(kScans, {}), 0);
-  EXPECT_EQ(m.Value(kFlagged, {}), 0);
+  EXPECT_EQ(m.Value(kScans, kTcp), 0);
+  EXPECT_EQ(m.Value(kFlagged, kTcp), 0);
   EXPECT_LT(RssKib() - rss_before, rss_limit_kib) << "RSS grew from " << rss_before << " KiB";
 }
 

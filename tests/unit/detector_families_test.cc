@@ -26,14 +26,17 @@ KernelSnapshot Kernel() {
 TEST(DetectorFamiliesTest, PolicyFindingsFoldUnexpectedListenersWithTheKernelsPorts) {
   PolicyState policy;
   policy.unexpected_listeners = {{22, 1}, {9999, 2}, {9998, 1}};  // 9998 and 9999: "other"
-  const auto families = BuildSecurityFamilies(Kernel(), {5, 1, 7}, policy, 9);
+  const auto families = BuildSecurityFamilies(Kernel(), {5, 1, 7, 2, 1}, policy, 9);
   const std::string text = Text(families);
   for (const char* line :
        {"socket_suspicious_connections_total{rule=\"denied_source\",port=\"22\"} 3\n",
         "socket_suspicious_connections_total{rule=\"denied_source\",port=\"other\"} 3\n",
         "socket_suspicious_connections_total{rule=\"unexpected_listener\",port=\"22\"} 1\n",
         "socket_suspicious_connections_total{rule=\"unexpected_listener\",port=\"other\"} 3\n",
-        "socket_port_scans_detected_total 5\n", "socket_port_scan_sources 1\n",
+        "socket_port_scans_detected_total{protocol=\"tcp\"} 3\n",
+        "socket_port_scans_detected_total{protocol=\"udp\"} 2\n",
+        "socket_port_scan_sources{protocol=\"tcp\"} 0\n",
+        "socket_port_scan_sources{protocol=\"udp\"} 1\n",
         "socket_exporter_tracked_sources_evicted_total 7\n",
         "socket_exporter_events_lost_total 4\n", "socket_exporter_event_log_suppressed_total 9\n"})
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;

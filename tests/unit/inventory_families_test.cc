@@ -28,6 +28,9 @@ InventorySnapshot Sample() {
       {Protocol::kUdp, "0.0.0.0", 53, "dnsd", 0, 0},
       {Protocol::kUdp, "::ffff:127.0.0.1", 9002, "", 0, 0},
   };
+  s.listeners[6].receive_queue = 768;  // dnsd's queue and buffer
+  s.listeners[6].receive_limit = 212992;
+  s.listeners[7].receive_limit = 4608;
   s.established = {
       {Direction::kInbound, 22, 2},    {Direction::kInbound, 9000, 1},
       {Direction::kInbound, 9001, 4},  {Direction::kOutbound, 443, 3},
@@ -43,7 +46,7 @@ std::string Text(const std::vector<prometheus::MetricFamily>& families) {
 
 TEST(BuildInventoryFamilies, ExactFamiliesWithUntrackedPortsSummedIntoOther) {
   const auto families = BuildInventoryFamilies(Sample(), kTracked);
-  ASSERT_EQ(families.size(), 5u);
+  ASSERT_EQ(families.size(), 7u);
   for (const auto& f : families) EXPECT_EQ(f.type, prometheus::MetricType::Gauge) << f.name;
   EXPECT_EQ(
       Text(families),
@@ -71,6 +74,16 @@ TEST(BuildInventoryFamilies, ExactFamiliesWithUntrackedPortsSummedIntoOther) {
       "# TYPE socket_tcp_half_open gauge\n"
       "socket_tcp_half_open{port=\"8080\"} 5\n"
       "socket_tcp_half_open{port=\"other\"} 3\n"
+      "# HELP socket_udp_receive_queue_bytes Memory held by datagrams waiting in bound UDP "
+      "sockets' receive queues, by port (summed over the port's sockets).\n"
+      "# TYPE socket_udp_receive_queue_bytes gauge\n"
+      "socket_udp_receive_queue_bytes{port=\"53\"} 768\n"
+      "socket_udp_receive_queue_bytes{port=\"other\"} 0\n"
+      "# HELP socket_udp_receive_queue_limit_bytes Receive buffer limits (SO_RCVBUF) of bound UDP "
+      "sockets by port: a datagram arriving at a full queue is dropped (receive_buffer).\n"
+      "# TYPE socket_udp_receive_queue_limit_bytes gauge\n"
+      "socket_udp_receive_queue_limit_bytes{port=\"53\"} 212992\n"
+      "socket_udp_receive_queue_limit_bytes{port=\"other\"} 4608\n"
       "# HELP socket_listener_info Listening TCP sockets and bound unconnected UDP sockets "
       "with their owning process; always 1.\n"
       "# TYPE socket_listener_info gauge\n"
@@ -99,6 +112,8 @@ TEST(BuildInventoryFamilies, EmptySnapshotStillDeclaresEveryFamily) {
   EXPECT_EQ(names,
             (std::vector<std::string>{"socket_tcp_established", "socket_tcp_accept_queue_length",
                                       "socket_tcp_accept_queue_limit", "socket_tcp_half_open",
+                                      "socket_udp_receive_queue_bytes",
+                                      "socket_udp_receive_queue_limit_bytes",
                                       "socket_listener_info"}));
 }
 

@@ -29,6 +29,9 @@ se_port_counters Busy() {
   for (auto& b : c.bytes_received) b = 1;
   c.syns_received = 1;
   c.synack_retransmits = 1;
+  for (auto& h : c.rtt) fill(&h);
+  for (auto& r : c.retransmits) r = 1;
+  for (auto& r : c.data_segments_at_close) r = 1;
   return c;
 }
 

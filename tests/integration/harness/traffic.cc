@@ -16,9 +16,6 @@
 #include "harness/netns.h"
 
 namespace se::test {
-namespace {
-
-using Clock = std::chrono::steady_clock;
 
 socklen_t ToSockaddr(const Endpoint& ep, sockaddr_storage* ss) {
   std::memset(ss, 0, sizeof(*ss));
@@ -36,6 +33,10 @@ socklen_t ToSockaddr(const Endpoint& ep, sockaddr_storage* ss) {
   }
   throw std::runtime_error("not a numeric address: " + ep.host);
 }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
 
 std::string Describe(const Endpoint& ep) { return ep.host + " port " + std::to_string(ep.port); }
 

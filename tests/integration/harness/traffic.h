@@ -3,6 +3,8 @@
 #ifndef SE_TEST_HARNESS_TRAFFIC_H_
 #define SE_TEST_HARNESS_TRAFFIC_H_
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +39,8 @@ struct ConnectResult {
   int error = 0;  // errno of the failed connect
 };
 
+// ep as a socket address; throws std::runtime_error if its host is not numeric.
+socklen_t ToSockaddr(const Endpoint& ep, sockaddr_storage* ss);
 // Listening TCP socket on ep (port 0 picks one); throws std::runtime_error on failure.
 UniqueFd ListenTcp(const Endpoint& ep, int backlog);
 // Bound (unconnected) UDP socket on ep; throws std::runtime_error on failure.

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * UDP per service port. Datagrams are counted at packet level by the
+ * cgroup_skb programs on the root of the cgroup v2 hierarchy: ingress (the
+ * SYN counter's program, syn_counters.bpf.h) runs in udp_queue_rcv_one_skb()
+ * after the socket lookup, for every datagram that reached a socket, before
+ * the receive buffer check; egress runs in ip_finish_output() for every
+ * datagram a socket sends, before fragmentation. Drops and datagrams to closed
+ * ports come from the skb:kfree_skb tracepoint, which runs only for dropped
+ * packets and names the kernel's drop reason and the receiving socket.
+ *
+ * Per datagram: two array lookups (port_slot, port_counters), no hash map,
+ * and no per-workload cell (UDP counts at the port slot, workload "other").
+ */
+#ifndef SE_UDP_COUNTERS_BPF_H
+#define SE_UDP_COUNTERS_BPF_H
+
+#define IPPROTO_UDP 17
+#define TCP_STATE_ESTABLISHED 1
+#define TCP_STATE_CLOSE 7
+
+/*
+ * The service port of a datagram between local port lport and peer port
+ * peer: the local port, unless it is ephemeral and the peer's is not (a
+ * client talking to a server). Slots are handed out only for ports outside
+ * the ephemeral range, as for TCP connects.
+ */
+static __always_inline __u32 udp_service_slot(__u32 lport, __u32 peer, __u32 *dir)
+{
+	if (is_ephemeral(lport) && peer && !is_ephemeral(peer)) {
+		*dir = SE_DIR_OUTBOUND;
+		return port_to_slot(peer, true);
+	}
+	*dir = SE_DIR_INBOUND;
+	return port_to_slot(lport, !is_ephemeral(lport));
+}
+
+/* A full UDP socket: reading sk_protocol is safe only for full sockets, and
+ * UDP sockets are only ever unconnected (CLOSE) or connected (ESTABLISHED);
+ * request and time-wait sockets have other states. */
+static __always_inline bool is_udp_sock(const struct sock *sk)
+{
+	__u8 state = sk->__sk_common.skc_state;
+
+	return (state == TCP_STATE_CLOSE || state == TCP_STATE_ESTABLISHED) &&
+	       sk->sk_protocol == IPPROTO_UDP;
+}
+
+/* The UDP header of a cgroup_skb packet (data starts at the IP header), or
+ * NULL where it is not in the linear part. */
+static __always_inline struct udphdr *cg_udp_header(struct __sk_buff *skb,
+						    const struct sk_buff *kskb, __u32 *hdr_len)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	__u32 off = (__u16)(kskb->transport_header - kskb->network_header);
+	struct udphdr *uh;
+
+	barrier_var(off); /* bound the register the pointer is built from */
+	if (off > 128)
+		return NULL;
+	uh = data + off;
+	if ((void *)(uh + 1) > end)
+		return NULL;
+	*hdr_len = off + sizeof(*uh);
+	return uh;
+}
+
+/* Datagrams (more than one for a GSO or GRO packet) and payload bytes. */
+static __always_inline void udp_sizes(struct __sk_buff *skb, __u32 hdr_len, __u64 *n,
+				      __u64 *bytes)
+{
+	*n = skb->gso_segs ? skb->gso_segs : 1;
+	*bytes = skb->len > hdr_len ? skb->len - hdr_len : 0;
+}
+
+/* From syn_ingress: a datagram that reached UDP socket sk. Ingress runs in
+ * softirq only, so plain adds (port_slots.bpf.h). */
+static __always_inline void udp_ingress(struct __sk_buff *skb, const struct sk_buff *kskb,
+					const struct sock *sk)
+{
+	struct se_port_counters *c;
+	__u32 hdr_len = 0, peer = 0, dir, slot;
+	struct udphdr *uh;
+	__u64 n, bytes;
+
+	if (!in_scope(sk))
+		return;
+	uh = cg_udp_header(skb, kskb, &hdr_len);
+	if (uh)
+		peer = bpf_ntohs(uh->source);
+	slot = udp_service_slot(sk->__sk_common.skc_num, peer, &dir);
+	c = slot_counters(slot);
+	if (!c)
+		return;
+	udp_sizes(skb, hdr_len, &n, &bytes);
+	SE_INC(c->udp_received_datagrams[dir & 1], n);
+	SE_INC(c->udp_received_bytes[dir & 1], bytes);
+}
+
+/*
+ * Every packet a socket sends. Egress runs in process context too, where a
+ * softirq's send (a tunnel, a reply) can interrupt it on the same CPU: its
+ * counters are the only ones updated with atomic adds.
+ */
+SEC("cgroup_skb/egress")
+int udp_egress(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	struct sock *sk = kskb->sk;
+	struct se_port_counters *c;
+	__u32 hdr_len = 0, peer = 0, dir, slot;
+	struct udphdr *uh;
+	__u64 n, bytes;
+
+	if (!sk || !is_udp_sock(sk) || !in_scope(sk))
+		return 1;
+	uh = cg_udp_header(skb, kskb, &hdr_len);
+	if (uh)
+		peer = bpf_ntohs(uh->dest);
+	slot = udp_service_slot(sk->__sk_common.skc_num, peer, &dir);
+	c = slot_counters(slot);
+	if (!c)
+		return 1;
+	udp_sizes(skb, hdr_len, &n, &bytes);
+	__sync_fetch_and_add(&c->udp_sent_datagrams[dir & 1], n);
+	__sync_fetch_and_add(&c->udp_sent_bytes[dir & 1], bytes);
+	return 1;
+}
+
+/* Ports of the transport header of skb (host order). */
+static __always_inline bool skb_ports(const struct sk_buff *skb, __u32 *sport, __u32 *dport)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 off = BPF_CORE_READ(skb, transport_header);
+	struct udphdr uh = {};
+
+	if (bpf_probe_read_kernel(&uh, sizeof(uh), head + off))
+		return false;
+	*sport = bpf_ntohs(uh.source);
+	*dport = bpf_ntohs(uh.dest);
+	return true;
+}
+
+/* The IP protocol of skb (IPv6 without extension headers before it). */
+static __always_inline __u32 skb_ip_protocol(const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u8 version = 0, proto = 0;
+
+	if (bpf_probe_read_kernel(&version, 1, head + nh))
+		return 0;
+	if ((version >> 4) == 4)
+		bpf_probe_read_kernel(&proto, 1, head + nh + offsetof(struct iphdr, protocol));
+	else
+		bpf_probe_read_kernel(&proto, 1, head + nh + offsetof(struct ipv6hdr, nexthdr));
+	return proto;
+}
+
+#define SE_DROP(name) bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_##name)
+
+/* The se_udp_drop of a kernel drop reason at a UDP socket. */
+static __always_inline __u32 udp_drop_kind(__u32 reason)
+{
+	if (reason == SE_DROP(SOCKET_RCVBUFF))
+		return SE_UDP_DROP_RCVBUF;
+	if (reason == SE_DROP(PROTO_MEM))
+		return SE_UDP_DROP_MEMORY;
+	if (reason == SE_DROP(UDP_CSUM))
+		return SE_UDP_DROP_CHECKSUM;
+	return SE_UDP_DROP_OTHER;
+}
+
+/* A UDP datagram for a port with no socket (UdpNoPorts; the kernel answers
+ * ICMP port unreachable, rate-limited): counted, and an event for the
+ * port-scan detector. */
+static __always_inline void udp_no_socket(const struct sk_buff *skb)
+{
+	struct se_port_counters *c;
+	__u32 sport, dport;
+
+	if (netns_ino && skb_netns_ino(skb) != netns_ino)
+		return;
+	if (skb_ip_protocol(skb) != IPPROTO_UDP || !skb_ports(skb, &sport, &dport))
+		return;
+	c = slot_counters(port_to_slot(dport, false));
+	if (c)
+		SE_INC(c->udp_no_socket, 1);
+	closed_port_event(skb, SE_EV_UDP_CLOSED_PORT);
+}
+
+/*
+ * Dropped packets. With a receiving socket (rx_sk, v6.11+), a UDP socket's
+ * drops count at its service port; without one, a bad checksum (found before
+ * the lookup, or when the application reads) counts at the datagram's ports.
+ */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(skb_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	struct se_port_counters *c;
+	__u32 sport = 0, dport = 0, lport, dir, kind;
+
+	if (!skb)
+		return 0;
+	if (reason == SE_DROP(NO_SOCKET)) {
+		if (!rx_sk)
+			udp_no_socket(skb);
+		return 0;
+	}
+	if (rx_sk) {
+		if (!is_udp_sock(rx_sk) || !in_scope(rx_sk))
+			return 0;
+		skb_ports(skb, &sport, &dport);
+		lport = rx_sk->__sk_common.skc_num;
+		kind = udp_drop_kind(reason);
+	} else {
+		if (reason != SE_DROP(UDP_CSUM) || skb_ip_protocol(skb) != IPPROTO_UDP)
+			return 0;
+		if (netns_ino && (!skb->dev || skb_netns_ino(skb) != netns_ino))
+			return 0;
+		if (!skb_ports(skb, &sport, &dport))
+			return 0;
+		lport = dport;
+		kind = SE_UDP_DROP_CHECKSUM;
+	}
+	c = slot_counters(udp_service_slot(lport, sport, &dir));
+	if (c)
+		SE_INC(c->udp_drops[kind & (SE_UDP_DROP_COUNT - 1)], 1);
+	return 0;
+}
+
+#endif /* SE_UDP_COUNTERS_BPF_H */
