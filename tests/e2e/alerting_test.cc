@@ -2,7 +2,8 @@
 // namespace, a real Prometheus scrapes it every second and evaluates the rules, a real
 // Alertmanager routes what fires to a webhook receiver in this process. Ordinary traffic
 // notifies nothing; a spoofed SYN flood notifies SocketSynFloodActive for its port; a vertical
-// scan of closed ports notifies SocketPortScanDetected.
+// scan of closed ports notifies SocketPortScanDetected, labelled with the scan's protocol (TCP,
+// or UDP for datagrams to closed ports).
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -17,6 +18,7 @@
 #include "harness/command.h"
 #include "harness/syn_traffic.h"
 #include "harness/traffic.h"
+#include "harness/udp_traffic.h"
 #include "harness/veth_test.h"
 #include "stack.h"
 #include "webhook.h"
@@ -206,6 +208,34 @@ TEST_F(AlertingTest, VerticalScanOfThirtyClosedPortsNotifiesPortScanDetectedWith
   std::cout << kPortScanAlert << " notified " << SecondsSince(start, fired_at)
             << " s after the scan started\n";
   EXPECT_NE(LabelOf(*fired, "severity"), "") << FormatLabels(fired->labels);
+  EXPECT_EQ(LabelOf(*fired, "protocol"), "tcp") << FormatLabels(fired->labels);
+  EXPECT_EQ(stack_.webhook().AlertNames(), std::set<std::string>{kPortScanAlert})
+      << stack_.Describe();
+}
+
+TEST_F(AlertingTest, UdpScanOfThirtyClosedPortsNotifiesPortScanDetectedForUdpWithin30s) {
+  ASSERT_TRUE(RuleLoaded(kPortScanAlert));
+  const uint64_t no_ports_before = Nstat(ns_, "UdpNoPorts");
+  const Clock::time_point start = Clock::now();
+  // One datagram to each closed port 7200-7229 from one source, as a UDP port scanner sends.
+  client_.RunIn([] {
+    UniqueFd prober = BindUdp({VethLink::kClient4, 0});
+    for (uint16_t port = 7200; port < 7230; ++port)
+      SendDatagrams(prober.get(), {VethLink::kServer4, port}, 1, 8);
+  });
+  Clock::time_point fired_at;
+  const auto fired =
+      stack_.webhook().WaitForAlert(AlertIs(kPortScanAlert), start + seconds(30), &fired_at);
+  // Every probe reached the server and found no socket: there is a scan to see.
+  EXPECT_EQ(Nstat(ns_, "UdpNoPorts") - no_ports_before, 30u);
+  ASSERT_TRUE(fired) << "no firing " << kPortScanAlert << " notification within 30 s of one "
+                     << "source sending datagrams to 30 closed ports. Exporter's series:\n"
+                     << DumpFamilies(exporter_->Scrape(), "socket_port_scan")
+                     << DumpFamilies(exporter_->Scrape(), "socket_udp_no_socket")
+                     << stack_.Describe();
+  std::cout << kPortScanAlert << " (udp) notified " << SecondsSince(start, fired_at)
+            << " s after the scan started\n";
+  EXPECT_EQ(LabelOf(*fired, "protocol"), "udp") << FormatLabels(fired->labels);
   EXPECT_EQ(stack_.webhook().AlertNames(), std::set<std::string>{kPortScanAlert})
       << stack_.Describe();
 }
