@@ -98,33 +98,52 @@ static __always_inline void udp_ingress(struct __sk_buff *skb, const struct sk_b
 }
 
 /*
- * Every packet a socket sends. Egress runs in process context too, where a
- * softirq's send (a tunnel, a reply) can interrupt it on the same CPU: its
- * counters are the only ones updated with atomic adds.
+ * The service slot of a send by UDP socket sk: connected sockets know their
+ * peer's port; an unconnected socket on an ephemeral port (a client using
+ * sendto()) does not keep the destination, so its sends count as outbound at
+ * "other".
  */
-SEC("cgroup_skb/egress")
-int udp_egress(struct __sk_buff *skb)
+static __always_inline __u32 udp_send_slot(const struct sock *sk, __u32 *dir)
 {
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
-	struct sock *sk = kskb->sk;
-	struct se_port_counters *c;
-	__u32 hdr_len = 0, peer = 0, dir, slot;
-	struct udphdr *uh;
-	__u64 n, bytes;
+	__u32 lport = sk->__sk_common.skc_num, peer = 0;
 
-	if (!sk || !is_udp_sock(sk) || !in_scope(sk))
-		return 1;
-	uh = cg_udp_header(skb, kskb, &hdr_len);
-	if (uh)
-		peer = bpf_ntohs(uh->dest);
-	slot = udp_service_slot(sk->__sk_common.skc_num, peer, &dir);
+	if (sk->__sk_common.skc_state == TCP_STATE_ESTABLISHED)
+		peer = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (is_ephemeral(lport) && !peer) {
+		*dir = SE_DIR_OUTBOUND;
+		return SE_SLOT_OTHER;
+	}
+	return udp_service_slot(lport, peer, dir);
+}
+
+/*
+ * Every sendmsg() on any socket, after the protocol's sendmsg returned ret
+ * (bytes taken, or an error); UDP sockets only count. Runs once per message
+ * of a sendmmsg(), in process context, never for the packets of other
+ * protocols: sending costs TCP nothing, unlike a cgroup_skb egress program.
+ * A send the socket keeps corked (MSG_MORE, UDP_CORK: udp_sock.pending set
+ * afterwards) adds its bytes; the datagram counts with the send that releases
+ * it. As the kernel's OutDatagrams, a UDP_SEGMENT (GSO) send is one datagram.
+ * Per-CPU counters owned by this program: plain adds (port_slots.bpf.h).
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(udp_send, struct sock *sk, int ret, int flags)
+{
+	struct se_port_counters *c;
+	__u32 dir, slot;
+	int pending;
+
+	if (ret < 0 || !sk || !is_udp_sock(sk) || !in_scope(sk))
+		return 0;
+	slot = udp_send_slot(sk, &dir);
 	c = slot_counters(slot);
 	if (!c)
-		return 1;
-	udp_sizes(skb, hdr_len, &n, &bytes);
-	__sync_fetch_and_add(&c->udp_sent_datagrams[dir & 1], n);
-	__sync_fetch_and_add(&c->udp_sent_bytes[dir & 1], bytes);
-	return 1;
+		return 0;
+	SE_INC(c->udp_sent_bytes[dir & 1], ret);
+	pending = BPF_CORE_READ((struct udp_sock *)sk, pending);
+	if (!pending)
+		SE_INC(c->udp_sent_datagrams[dir & 1], 1);
+	return 0;
 }
 
 /* Ports of the transport header of skb (host order). */

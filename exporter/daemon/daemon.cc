@@ -11,6 +11,7 @@
 #include "http/tls_session.h"
 #include "inventory/inventory.h"
 #include "logging/log.h"
+#include "memory/counter_budget.h"
 #include "system/preflight.h"
 #include "system/privileges.h"
 #include "system/seccomp_filter.h"
@@ -35,17 +36,9 @@ bool Daemon::OpenProbes(std::string* error) {
   TcpEventsConfig config;
   config.netns_ino = static_cast<uint32_t>(scope_->inode());
   config.max_slots = options_.ports_max + 1;
-  // The per-CPU counters of every port slot stay within 64 MiB (docs/architecture.md, "Memory").
-  const uint64_t per_slot = sizeof(se_port_counters) * std::max(1, libbpf_num_possible_cpus());
-  const uint64_t slots_fit = (64ULL << 20) / per_slot;
-  if (config.max_slots > slots_fit) {
-    *error = "--ports.max=" + std::to_string(options_.ports_max) + " needs " +
-             std::to_string(config.max_slots * per_slot >> 20) +
-             " MiB of per-CPU counters on this machine's " +
-             std::to_string(libbpf_num_possible_cpus()) + " CPUs; lower it to at most " +
-             std::to_string(slots_fit - 1);
-    return false;
-  }
+  *error = CounterBudgetError(options_.ports_max, sizeof(se_port_counters),
+                              libbpf_num_possible_cpus());
+  if (!error->empty()) return false;
   config.conn_table_bits = static_cast<uint32_t>(__builtin_ctz(options_.conn_table_entries));
   ReadEphemeralRange(options_.procfs, &config.ephemeral_low, &config.ephemeral_high);
   config.syn_hook = ResolveSynHook(options_.syn_hook, options_.netns_mode, &syn_hook_why_);

@@ -31,7 +31,6 @@ void ForEachProgram(tcp_events* skel, SynHook hook, Fn fn) {
   fn("tcp_receive_reset", skel->progs.tcp_receive_reset, &skel->links.tcp_receive_reset);
   if (hook == SynHook::kCgroup) {
     fn("syn_ingress", skel->progs.syn_ingress, &skel->links.syn_ingress);
-    fn("udp_egress", skel->progs.udp_egress, &skel->links.udp_egress);
   } else {
     fn("syn_tc_ingress", skel->progs.syn_tc_ingress, static_cast<bpf_link**>(nullptr));
   }
@@ -39,6 +38,7 @@ void ForEachProgram(tcp_events* skel, SynHook hook, Fn fn) {
      &skel->links.tcp_retransmit_synack);
   fn("tcp_retransmit_skb", skel->progs.tcp_retransmit_skb, &skel->links.tcp_retransmit_skb);
   fn("skb_drop", skel->progs.skb_drop, &skel->links.skb_drop);
+  fn("udp_send", skel->progs.udp_send, &skel->links.udp_send);
 }
 
 }  // namespace
@@ -97,8 +97,8 @@ std::string AttachFailure(bpf_program* prog, int err) {
 
 // What serving without a probe loses, for the warning.
 const char* WithoutProbe(const std::string& probe) {
-  if (probe == "syn_ingress") return "; SYN and UDP datagram counting is off";
-  if (probe == "udp_egress") return "; UDP sent datagrams are not counted";
+  if (probe == "syn_ingress") return "; SYN counting is off, and UDP datagrams received are not counted";
+  if (probe == "udp_send") return "; UDP sent datagrams are not counted";
   return probe.rfind("syn_", 0) == 0 ? "; SYN counting is off" : "";
 }
 
@@ -154,7 +154,6 @@ std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& conf
   // (the kernel refuses it, and with it the whole object): Attach() reports it then.
   const bool tc = config.syn_hook == SynHook::kTc;
   bpf_program__set_autoload(tc ? skel->progs.syn_ingress : skel->progs.syn_tc_ingress, false);
-  if (tc) bpf_program__set_autoload(skel->progs.udp_egress, false);
   if (tc && !CanAdministerNetwork()) bpf_program__set_autoload(skel->progs.syn_tc_ingress, false);
   const int err = tcp_events::load(skel);
   if (err) {

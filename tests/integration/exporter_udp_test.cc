@@ -4,6 +4,8 @@
 // NoPorts) and socket tables (ss).
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
 #include <regex>
 #include <string>
 
@@ -72,7 +74,24 @@ TEST_P(ExporterUdpTest, DatagramsAndBytesBothWaysMatchTheKernelsCounts) {
     ASSERT_EQ(ReceiveDatagrams(asker.get(), kRequests), kRequests);
     ASSERT_EQ(echo.Join(), kRequests);
   }
+  // Outbound from an unconnected socket on an ephemeral port (sendto()): the kernel keeps no
+  // destination for its sends, which count at "other"; the replies name the peer's port.
+  constexpr uint16_t kUnconnectedPort = 5401;
+  constexpr int kUnconnected = 5;
+  UniqueFd remote2, sender;
+  client_.RunIn([&] { remote2 = BindUdp(Client(kUnconnectedPort)); });
+  ns_.RunIn([&] { sender = BindUdp(Server(0)); });
+  {
+    UdpEcho echo(remote2.get(), kUnconnected);
+    ASSERT_EQ(SendDatagrams(sender.get(), Client(kUnconnectedPort), kUnconnected, 10),
+              kUnconnected);
+    ASSERT_EQ(ReceiveDatagrams(sender.get(), kUnconnected), kUnconnected);
+    ASSERT_EQ(echo.Join(), kUnconnected);
+  }
   const ExpectedValues want = {
+      {kSent, {{"port", "other"}, {"direction", "outbound"}}, kUnconnected},
+      {kSentBytes, {{"port", "other"}, {"direction", "outbound"}}, kUnconnected * 10},
+      {kReceived, PortLabels(kUnconnectedPort, kOutbound), kUnconnected},
       {kReceived, PortLabels(kServerPort, kInbound), kQueries},
       {kReceivedBytes, PortLabels(kServerPort, kInbound), kQueries * 64},
       {kSent, PortLabels(kServerPort, kInbound), kQueries},
@@ -88,6 +107,31 @@ TEST_P(ExporterUdpTest, DatagramsAndBytesBothWaysMatchTheKernelsCounts) {
   EXPECT_EQ(m.Sum(kReceived), Kernel("InDatagrams")) << m.Dump(kReceived);
   EXPECT_EQ(m.Sum(kSent), Kernel("OutDatagrams")) << m.Dump(kSent);
   EXPECT_EQ(m.Sum(kDrops), 0);
+}
+
+// MSG_MORE corks a socket: three sends make one datagram, counted once with all its bytes, as
+// the kernel's OutDatagrams and the receiver see it.
+TEST_P(ExporterUdpTest, CorkedSendsCountOneDatagramWithAllTheirBytes) {
+  ASSERT_TRUE(StartExporter());
+  constexpr uint16_t kRemotePort = 5410;
+  UniqueFd remote, sender;
+  client_.RunIn([&] { remote = BindUdp(Client(kRemotePort)); });
+  ns_.RunIn([&] {
+    sender = BindUdp(Server(0));
+    ASSERT_TRUE(ConnectUdp(sender.get(), Client(kRemotePort)));
+  });
+  const uint64_t out_before = Kernel("OutDatagrams");
+  const char part[100] = {};
+  ASSERT_EQ(send(sender.get(), part, 100, MSG_MORE), 100);
+  ASSERT_EQ(send(sender.get(), part, 50, MSG_MORE), 50);
+  ASSERT_EQ(send(sender.get(), part, 30, 0), 30);
+  char in[512];
+  ASSERT_EQ(recv(remote.get(), in, sizeof(in), 0), 180);  // one datagram of all three parts
+  const ExpectedValues want = {{kSent, PortLabels(kRemotePort, kOutbound), 1},
+                               {kSentBytes, PortLabels(kRemotePort, kOutbound), 180}};
+  const ParsedMetrics m = exporter_->ScrapeUntil(Reached(want));
+  ExpectValues(m, want);
+  EXPECT_EQ(Kernel("OutDatagrams") - out_before, 1u);
 }
 
 // skmem of the UDP socket bound to port in ns, as `ss -uanm` shows it: r<queue>,rb<limit>.
@@ -194,15 +238,16 @@ class ExporterUdpScopeTest : public NamespacedExporterTest {
   Netns other_{"other"};
 };
 
-// `count` datagrams to a server on port of ns, each answered.
+// `count` datagrams from a connected client to a server on port of ns, each answered.
 void Exchange(const Netns& ns, uint16_t port, int count) {
   UniqueFd server, client;
   ns.RunIn([&] {
     server = BindUdp({kLoopback4, port});
     client = BindUdp({kLoopback4, 0});
+    ASSERT_TRUE(ConnectUdp(client.get(), {kLoopback4, port}));
   });
   UdpEcho echo(server.get(), count);
-  ASSERT_EQ(SendDatagrams(client.get(), {kLoopback4, port}, count, 32), count);
+  ASSERT_EQ(SendDatagrams(client.get(), {}, count, 32), count);
   ASSERT_EQ(ReceiveDatagrams(client.get(), count), count);
   ASSERT_EQ(echo.Join(), count);
 }
