@@ -24,19 +24,21 @@ const panels = [
   }),
   g.stat({
     title: 'Sources scanning now',
-    description: 'socket_port_scan_sources: sources flagged as scanning now; an episode ends after a window without hits.',
+    description: 'socket_port_scan_sources by protocol: sources flagged as scanning now (tcp: segments to closed ports, udp: datagrams to closed ports); an episode ends after a window without hits.',
     unit: 'short',
     w: 6,
     colorMode: 'background',
+    textMode: 'value_and_name',
     thresholds: g.thresholds([1, 'orange']),
-    targets: [g.target(`sum(socket_port_scan_sources{${S}})`, 'sources')],
+    targets: [g.target(`sum by (protocol) (socket_port_scan_sources{${S}})`, '{{protocol}}')],
   }),
   g.stat({
     title: 'Port scans detected',
-    description: 'socket_port_scans_detected_total: scan episodes since the exporters started.',
+    description: 'socket_port_scans_detected_total by protocol: scan episodes since the exporters started.',
     unit: 'short',
     w: 6,
-    targets: [g.target(`sum(socket_port_scans_detected_total{${S}})`, 'scans')],
+    textMode: 'value_and_name',
+    targets: [g.target(`sum by (protocol) (socket_port_scans_detected_total{${S}})`, '{{protocol}}')],
   }),
   g.stat({
     title: 'Policy findings',
@@ -121,18 +123,18 @@ const panels = [
   g.row('Port scans'),
   g.timeseries({
     title: 'Port scans detected',
-    description: 'socket_port_scans_detected_total: scan episodes started per interval (one source on many closed ports, or one port on many local addresses).',
+    description: 'socket_port_scans_detected_total: scan episodes started per interval (one source on many closed ports, or one port on many local addresses), by protocol: tcp from segments answered with a reset, udp from datagrams answered with ICMP port unreachable (detected apart).',
     unit: 'short',
     w: 8,
     bars: true,
-    targets: [g.target(`sum by (instance) (increase(socket_port_scans_detected_total{${S}}${R}))`, '{{instance}}')],
+    targets: [g.target(`sum by (protocol) (increase(socket_port_scans_detected_total{${S}}${R}))`, '{{protocol}}')],
   }),
   g.timeseries({
     title: 'Sources scanning',
-    description: 'socket_port_scan_sources: sources flagged as scanning.',
+    description: 'socket_port_scan_sources: sources flagged as scanning, by protocol.',
     unit: 'short',
     w: 8,
-    targets: [g.target(`sum by (instance) (socket_port_scan_sources{${S}})`, '{{instance}}')],
+    targets: [g.target(`sum by (protocol) (socket_port_scan_sources{${S}})`, '{{protocol}}')],
   }),
   g.timeseries({
     title: 'Scan tracker evictions',
@@ -142,12 +144,14 @@ const panels = [
     targets: [g.target(`sum by (instance) (rate(socket_exporter_tracked_sources_evicted_total{${S}}${R}))`, '{{instance}}')],
   }),
   g.timeseries({
-    title: 'Resets to closed ports by port',
-    description: 'socket_tcp_resets_sent_total{reason="no_socket"}: segments to ports without a socket, answered with a reset. Ports that are not tracked are counted under port "other".',
+    title: 'Closed-port hits by port and protocol',
+    description: 'What the scan detector sees: socket_tcp_resets_sent_total{reason="no_socket"}, TCP segments to ports without a socket, answered with a reset, and socket_udp_no_socket_total, UDP datagrams to ports without a socket, answered with ICMP port unreachable. Ports that are not tracked are counted under port "other".',
     unit: 'ops',
     w: 24,
-    targets: [g.target(
-      `sum by (port) (rate(socket_tcp_resets_sent_total{${SPW}, reason="no_socket"}${R}))`, '{{port}}')],
+    targets: [
+      g.target(`sum by (port) (rate(socket_tcp_resets_sent_total{${SPW}, reason="no_socket"}${R}))`, '{{port}} tcp'),
+      g.target(`sum by (port) (rate(socket_udp_no_socket_total{${SP}}${R}))`, '{{port}} udp'),
+    ],
   }),
 
   g.row('Connection policy'),
@@ -184,7 +188,7 @@ const panels = [
 module.exports = g.dashboard({
   uid: 'socket-exporter-attacks',
   title: 'socket_exporter / Attacks and policy',
-  description: 'SYN floods, port scans and connection policy findings of socket_exporter: SYNs against completed handshakes, half-open handshakes, listen drops, SYN cookies, scans and policy rules.',
+  description: 'SYN floods, port scans and connection policy findings of socket_exporter: SYNs against completed handshakes, half-open handshakes, listen drops, SYN cookies, TCP and UDP scans and policy rules.',
   portMulti: true,
   panels,
 });

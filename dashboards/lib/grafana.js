@@ -300,8 +300,10 @@ function queryVariable(name, label, query, extra) {
   };
 }
 
-const PORT_QUERY =
-  `label_values({__name__=~"socket_tcp_(accepts|connects)_total", ${S}, ${W}}, port)`;
+// The ports of TCP services and clients, and of UDP datagrams (per port only: a UDP port is
+// offered while no pod is chosen).
+const PORT_QUERY = 'label_values({__name__=~"socket_tcp_(accepts|connects)_total|socket_udp_received_datagrams_total", ' +
+  `${S}, ${W}}, port)`;
 
 // namespace and pod: any number, All by default; All is .* so that series without the label
 // (no attribution, or a workload outside Kubernetes) still match.
@@ -372,7 +374,7 @@ function dashboard({ uid, title, description, panels, portMulti }) {
     panels: layout(panels),
     refresh: '30s',
     schemaVersion: SCHEMA_VERSION,
-    tags: ['socket_exporter', 'tcp', 'ebpf'],
+    tags: ['socket_exporter', 'tcp', 'udp', 'ebpf'],
     templating: { list: variables(portMulti) },
     time: { from: 'now-1h', to: 'now' },
     timepicker: {},
@@ -382,6 +384,14 @@ function dashboard({ uid, title, description, panels, portMulti }) {
     version: 1,
     weekStart: '',
   };
+}
+
+// A field override that draws the series of query refId below the axis (sent under received).
+function negativeY(refId) {
+  return [{
+    matcher: { id: 'byFrameRefID', options: refId },
+    properties: [{ id: 'custom.transform', value: 'negative-Y' }],
+  }];
 }
 
 // A data link from a per-port series to the port detail dashboard.
@@ -394,6 +404,6 @@ const PORT_DETAIL_LINK = {
 
 module.exports = {
   DS, S, W, R, SCHEMA_VERSION, PORT_DETAIL_LINK,
-  target, instant, tableTarget, thresholds, valueMap,
+  target, instant, tableTarget, thresholds, valueMap, negativeY,
   timeseries, stat, bargauge, heatmap, table, stateTimeline, row, dashboard,
 };

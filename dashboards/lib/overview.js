@@ -2,6 +2,8 @@
 // socket_exporter / Overview: traffic per service port and the exporter's own health.
 const g = require('./grafana');
 const workloads = require('./workloads');
+const tcpQuality = require('./tcp_quality');
+const udp = require('./udp');
 
 const { S, W, R } = g;
 const SP = `${S}, port=~"$port"`;
@@ -10,6 +12,8 @@ const SPW = `${SP}, ${W}`;
 
 const connects = `sum by (port) (rate(socket_tcp_connects_total{${SPW}}${R}))`;
 const accepts = `sum by (port) (rate(socket_tcp_accepts_total{${SPW}}${R}))`;
+// The shared rows' view of the ports (view.js); UDP has no workload labels.
+const PER_PORT = { by: ['port'], scope: 'the selected ports' };
 
 const panels = [
   g.row('Summary'),
@@ -175,6 +179,10 @@ const panels = [
       '{{port}} {{direction}}')],
   }),
 
+  g.row('TCP connection quality'),
+  ...tcpQuality.retransmissions({ ...PER_PORT, sel: SPW }, 8),
+  tcpQuality.rttQuantiles({ ...PER_PORT, sel: SPW }, [], 8),
+
   g.row('Bytes'),
   g.timeseries({
     title: 'Payload bytes by port (received up, sent down)',
@@ -182,15 +190,14 @@ const panels = [
     unit: 'Bps',
     w: 24,
     min: null,
-    overrides: [{
-      matcher: { id: 'byFrameRefID', options: 'B' },
-      properties: [{ id: 'custom.transform', value: 'negative-Y' }],
-    }],
+    overrides: g.negativeY('B'),
     targets: [
       g.target(`sum by (port) (rate(socket_tcp_received_bytes_total{${SPW}}${R}))`, '{{port}} received'),
       g.target(`sum by (port) (rate(socket_tcp_sent_bytes_total{${SPW}}${R}))`, '{{port}} sent'),
     ],
   }),
+
+  ...udp.udpRow({ ...PER_PORT, sel: SP }),
 
   ...workloads.workloadRow(SPW, 'the selected ports'),
 
@@ -265,7 +272,7 @@ const panels = [
 module.exports = g.dashboard({
   uid: 'socket-exporter-overview',
   title: 'socket_exporter / Overview',
-  description: 'TCP connects, accepts, failures, resets, latency, lifetimes and bytes per service port, and the exporter\'s own health.',
+  description: 'TCP connects, accepts, failures, resets, latency, lifetimes, retransmissions, round-trip times and bytes, and UDP datagrams, drops and queues per service port, and the exporter\'s own health.',
   portMulti: true,
   panels,
 });

@@ -2,6 +2,8 @@
 // socket_exporter / Port detail: everything the exporter knows about one service port.
 const g = require('./grafana');
 const workloads = require('./workloads');
+const tcpQuality = require('./tcp_quality');
+const udp = require('./udp');
 
 const { S, W, R } = g;
 const SP = `${S}, port="$port"`;
@@ -9,6 +11,9 @@ const SP = `${S}, port="$port"`;
 const SPW = `${SP}, ${W}`;
 
 const connects = `sum(rate(socket_tcp_connects_total{${SPW}}${R}))`;
+// The shared rows' view of the port (view.js); UDP has no workload labels.
+const ONE_PORT = { by: [], scope: 'this port' };
+const QUALITY = { ...ONE_PORT, sel: SPW };
 
 const panels = [
   g.row('Port $port'),
@@ -146,15 +151,19 @@ const panels = [
     description: 'socket_tcp_received_bytes_total and socket_tcp_sent_bytes_total for the port, added when connections close.',
     unit: 'Bps',
     min: null,
-    overrides: [{
-      matcher: { id: 'byFrameRefID', options: 'B' },
-      properties: [{ id: 'custom.transform', value: 'negative-Y' }],
-    }],
+    overrides: g.negativeY('B'),
     targets: [
       g.target(`sum by (direction) (rate(socket_tcp_received_bytes_total{${SPW}}${R}))`, 'received {{direction}}'),
       g.target(`sum by (direction) (rate(socket_tcp_sent_bytes_total{${SPW}}${R}))`, 'sent {{direction}}'),
     ],
   }),
+
+  g.row('Connection quality'),
+  tcpQuality.rttHeatmap(QUALITY),
+  tcpQuality.rttQuantiles(QUALITY, ['direction'], 12),
+  ...tcpQuality.retransmissions(QUALITY, 12),
+
+  ...udp.udpRow({ ...ONE_PORT, sel: SP }),
 
   ...workloads.workloadRow(SPW, 'this port'),
 
@@ -244,7 +253,7 @@ const panels = [
 module.exports = g.dashboard({
   uid: 'socket-exporter-port-detail',
   title: 'socket_exporter / Port detail',
-  description: 'Everything socket_exporter counts for one service port: connects, accepts, failures, resets, latency, lifetimes, bytes, SYN floods, policy findings and its listeners.',
+  description: 'Everything socket_exporter counts for one service port: connects, accepts, failures, resets, latency, lifetimes, bytes, retransmissions, round-trip times, UDP datagrams, drops and queues, SYN floods, policy findings and its listeners.',
   portMulti: false,
   panels,
 });

@@ -35,6 +35,15 @@ const WORKLOAD_FAMILIES = [
   [null, 'socket_tcp_connection_duration_seconds_bucket', 'workload'],
   ['bargauge', 'socket_tcp_connects_total', 'workload'],
 ];
+// The TCP connection quality and UDP rows of both per-port dashboards.
+const QUALITY_FAMILIES = [
+  [null, 'socket_tcp_retransmitted_segments_total', 'direction'],
+  [null, 'socket_tcp_sent_segments_total', 'direction'], ['timeseries', 'socket_tcp_rtt_seconds_bucket'],
+  ['timeseries', 'socket_udp_received_datagrams_total'], ['timeseries', 'socket_udp_sent_datagrams_total'],
+  [null, 'socket_udp_received_bytes_total'], [null, 'socket_udp_sent_bytes_total'],
+  [null, 'socket_udp_drops_total', 'reason'], [null, 'socket_udp_no_socket_total'],
+  [null, 'socket_udp_receive_queue_bytes'], [null, 'socket_udp_receive_queue_limit_bytes'],
+];
 
 // What each dashboard must show: [panel type or null for any, metric, label grouped by].
 const REQUIRED = {
@@ -53,7 +62,8 @@ const REQUIRED = {
     [null, 'socket_exporter_scrape_collector_duration_seconds'],
     [null, 'socket_exporter_config_last_reload_successful'],
     [null, 'socket_exporter_series'], [null, 'socket_exporter_series_folded_total'],
-    ...WORKLOAD_FAMILIES,
+    ...WORKLOAD_FAMILIES, ...QUALITY_FAMILIES,
+    ['timeseries', 'socket_tcp_rtt_seconds_bucket', 'port'], [null, 'socket_udp_drops_total', 'port'],
   ],
   'socket-exporter-attacks': [
     [null, 'socket_tcp_syns_received_total'], [null, 'socket_tcp_accepts_total'],
@@ -62,6 +72,8 @@ const REQUIRED = {
     [null, 'socket_tcp_syncookies_failed_total'], ['state-timeline', 'socket_syn_flood_active'],
     [null, 'socket_syn_flood_detections_total'], [null, 'socket_port_scans_detected_total'],
     [null, 'socket_port_scan_sources'], [null, 'socket_suspicious_connections_total'],
+    ['timeseries', 'socket_port_scans_detected_total', 'protocol'],
+    ['timeseries', 'socket_port_scan_sources', 'protocol'], [null, 'socket_udp_no_socket_total'],
     [null, 'socket_exporter_event_log_suppressed_total'],
   ],
   'socket-exporter-port-detail': [
@@ -75,7 +87,7 @@ const REQUIRED = {
     [null, 'socket_tcp_syns_received_total'], [null, 'socket_tcp_listen_drops_total'],
     [null, 'socket_tcp_half_open'], ['state-timeline', 'socket_syn_flood_active'],
     [null, 'socket_suspicious_connections_total'], ['table', 'socket_listener_info'],
-    ...WORKLOAD_FAMILIES,
+    ...WORKLOAD_FAMILIES, ...QUALITY_FAMILIES, ['heatmap', 'socket_tcp_rtt_seconds_bucket'],
   ],
 };
 

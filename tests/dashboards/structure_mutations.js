@@ -172,6 +172,37 @@ const cases = [
     expect: /gridPos overlaps panel/,
   },
   {
+    name: 'the UDP row removed',
+    mutate: (d) => {
+      d[OVERVIEW].panels = d[OVERVIEW].panels.filter((p) => !JSON.stringify(p.targets || []).includes('socket_udp_'));
+    },
+    expect: /overview\.json: no timeseries panel shows socket_udp_received_datagrams_total/,
+  },
+  {
+    name: 'the round-trip time heatmap removed',
+    mutate: (d) => {
+      d[DETAIL].panels = d[DETAIL].panels.filter((p) => !(p.type === 'heatmap' && /rtt/.test(JSON.stringify(p.targets))));
+    },
+    expect: /port-detail\.json: no heatmap panel shows socket_tcp_rtt_seconds_bucket/,
+  },
+  {
+    name: 'the port scans not split by protocol',
+    mutate: (d) => {
+      for (const p of d[ATTACKS].panels.filter((x) => x.type === 'timeseries')) {
+        for (const t of p.targets) t.expr = t.expr.replace('sum by (protocol) (socket_port_scan_sources', 'sum(socket_port_scan_sources');
+      }
+    },
+    expect: /attacks\.json: no timeseries panel shows socket_port_scan_sources by protocol/,
+  },
+  {
+    name: 'a UDP metric filtered on the workload (it has no workload labels)',
+    mutate: (d) => {
+      const t = d[DETAIL].panels.find((p) => /UDP drops/.test(p.title || '')).targets[0];
+      t.expr = t.expr.replace('port="$port"', 'port="$port", pod=~"$pod"');
+    },
+    expect: /port-detail\.json: .*socket_udp_drops_total has no label pod/,
+  },
+  {
     name: 'the SYN flood state timeline removed',
     mutate: (d) => { d[ATTACKS].panels = d[ATTACKS].panels.filter((p) => p.type !== 'state-timeline'); },
     expect: /attacks\.json: no state-timeline panel shows socket_syn_flood_active/,

@@ -1,9 +1,9 @@
 // Every query of the Grafana dashboards in dashboards/*.json returns data: the exporter watches a
 // server namespace, a real Prometheus scrapes it every second, the test runs traffic of every
-// kind the dashboards show (over a veth link to a client namespace), then substitutes the
-// dashboard variables as Grafana would and runs each panel, annotation and template variable
-// query against Prometheus. A query that does not parse or returns nothing fails the test, named
-// by file, panel and substituted expression.
+// kind the dashboards show (TCP and UDP over a veth link to a client namespace that loses a few
+// data segments), then substitutes the dashboard variables as Grafana would and runs each
+// panel, annotation and template variable query against Prometheus. A query that does not
+// parse or returns nothing fails the test, named by file, panel and substituted expression.
 //
 // It takes about 15 s, for what has to happen in order: Prometheus's first scrape lands 5-6 s
 // after it starts; every rate(...[15s]) needs at least two scrapes (1 s apart) of series that
@@ -20,15 +20,18 @@
 #include <atomic>
 #include <cmath>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "dashboard_queries.h"
 #include "harness/command.h"
 #include "harness/exporter_process.h"
+#include "harness/link_shaping.h"
 #include "harness/pod_cgroup.h"
 #include "harness/syn_traffic.h"
 #include "harness/traffic.h"
+#include "harness/udp_traffic.h"
 #include "harness/veth_test.h"
 #include "stack.h"
 
@@ -125,12 +128,42 @@ void Exchange(const Endpoint& ep, size_t bytes, bool reset, const std::string& s
   ReadUntilEof(c.fd.get(), seconds(2), &error);
 }
 
+// UDP on kPort, one Round() at a time: datagrams from the client to a server socket that never
+// reads (SO_RCVBUF at its minimum, so its queue stays full and the rest are receive_buffer
+// drops), one to a server address without a UDP socket on kPort (no socket), and datagrams from
+// the server to a client socket that drains them (outbound).
+class UdpTraffic {
+ public:
+  UdpTraffic(const Netns& server, const Netns& client) {
+    server.RunIn([&] {
+      never_reads_ = BindUdp({VethLink::kServer4, kPort});
+      SetReceiveBuffer(never_reads_.get(), 1);
+      to_client_ = BindUdp({VethLink::kServer4, 0});
+      ConnectUdp(to_client_.get(), {VethLink::kClient4, kPort});
+    });
+    client.RunIn([&] {
+      peer_ = BindUdp({VethLink::kClient4, kPort});
+      to_server_ = BindUdp({VethLink::kClient4, 0});
+    });
+  }
+
+  void Round() {
+    SendDatagrams(to_server_.get(), {VethLink::kServer4, kPort}, 4, 512);
+    SendDatagrams(to_server_.get(), {kServerHeld, kPort}, 1, 64);
+    SendDatagrams(to_client_.get(), {}, 2, 256);
+    ReceiveDatagrams(peer_.get(), 2, milliseconds(100));
+  }
+
+ private:
+  UniqueFd never_reads_, to_client_, peer_, to_server_;
+};
+
 // Steady traffic on kPort in rounds every 200 ms, from Start() until Stop() (at most 90 s):
 // accepted connections with payload both ways, closed gracefully or reset by either side, one
 // from the denied source, one refused by a closed port; outbound connects with payload, one
-// reset by us, one refused by a denied destination. Plus, from HoldOpen(), connections held
-// open across scrapes: inbound ones filling the accept queue of a listener that never accepts
-// (backlog 1 holds 2), and outbound ones.
+// reset by us, one refused by a denied destination; UDP datagrams (UdpTraffic). Plus, from
+// HoldOpen(), connections held open across scrapes: inbound ones filling the accept queue of a
+// listener that never accepts (backlog 1 holds 2), and outbound ones.
 class Traffic {
  public:
   Traffic(const Netns& server, const Netns& client) : server_(server), client_(client) {}
@@ -142,6 +175,7 @@ class Traffic {
       peer_ = ListenTcp({VethLink::kClient4, kPort}, 64);
       peer_never_accepts_ = ListenTcp({kClientHeld, kPort}, 8);
     });
+    udp_ = std::make_unique<UdpTraffic>(server_, client_);
     threads_.emplace_back([this] { Serve(main_.get()); });
     threads_.emplace_back([this] { Serve(peer_.get()); });
     threads_.emplace_back([this] { Rounds(); });
@@ -200,6 +234,7 @@ class Traffic {
         Exchange(outbound, 2000, true);
         ConnectTcp({kDenied, kPort}, seconds(1));  // refused: nothing listens there
       });
+      udp_->Round();
       ++rounds_;
       std::this_thread::sleep_for(milliseconds(200));
     }
@@ -209,6 +244,7 @@ class Traffic {
   const Netns& client_;
   UniqueFd main_, never_accepts_, peer_, peer_never_accepts_;
   std::vector<UniqueFd> held_;
+  std::unique_ptr<UdpTraffic> udp_;
   std::atomic<bool> stop_{false};
   std::atomic<int> rounds_{0};
   std::vector<std::thread> threads_;
@@ -250,7 +286,14 @@ std::vector<std::string> Preconditions() {
           "socket_tcp_synack_retransmits_total{" + port + "} > 0",
           "socket_tcp_established{" + port + ",direction=\"outbound\"} > 0",
           "count(socket_suspicious_connections_total{" + port + "} > 0) >= 4",
-          "sum(socket_tcp_resets_sent_total{reason=\"no_socket\"}) > 0"};
+          "sum(socket_tcp_resets_sent_total{reason=\"no_socket\"}) > 0",
+          "sum(socket_tcp_retransmitted_segments_total{" + port + "}) > 0",
+          "sum(socket_tcp_rtt_seconds_count{" + port + "}) > 0",
+          "sum(socket_udp_sent_datagrams_total{" + port + "}) > 0",
+          "socket_udp_drops_total{" + port + ",reason=\"receive_buffer\"} > 0",
+          "socket_udp_receive_queue_bytes{" + port + "} > 0",
+          "socket_udp_no_socket_total{" + port + "} > 0",
+          "socket_port_scans_detected_total{protocol=\"udp\"} > 0"};
 }
 
 // The preconditions not yet met, after waiting at most `timeout` for all of them.
@@ -296,9 +339,14 @@ class DashboardsTest : public VethExporterTest {
         {.dst = VethLink::kServer4, .port_first = kPort, .count = 1, .src = "10.203.0.1/32"});
   }
 
-  // A vertical scan of 30 closed ports from one source, 20 SYNs dropped by the full accept
-  // queue, then a flood of 1000 SYN/s for at most 8 s on the main listener (left running).
+  // Vertical scans of 30 closed ports from one source, UDP and TCP, 20 SYNs dropped by the full
+  // accept queue, then a flood of 1000 SYN/s for at most 8 s on the main listener (left running).
   pid_t Attack() {
+    client_.RunIn([] {
+      const UniqueFd scanner = BindUdp({VethLink::kClient4, 0});
+      for (uint16_t port = 7200; port < 7230; ++port)
+        SendDatagrams(scanner.get(), {VethLink::kServer4, port}, 1, 8);
+    });
     SendSpoofedSyns(client_, {.dst = VethLink::kServer4,
                               .port_first = 7100,
                               .port_last = 7129,
@@ -330,6 +378,9 @@ TEST_F(DashboardsTest, EveryDashboardQueryReturnsData) {
   if (AnyExprMentions(dashboards, "socket_exporter_bpf_program_run")) bpf_stats = EnableBpfStats();
 
   ASSERT_TRUE(StartStack());
+  // The first data segments into the client are lost (every 8th, 12 in all): the server's
+  // connections on kPort retransmit, both directions.
+  DropDataSegments(client_);
   pod_.Enter();  // the traffic's sockets are the pod's
   Traffic traffic(ns_, client_);
   traffic.Start();
