@@ -1,5 +1,5 @@
-// Meters of the benchmarks: the server's TCP segment counter, machine idle time (cpuidle or
-// /proc/stat), foreign cgroup ingress links, clocks, the machine line.
+// Meters of the benchmarks: the namespace's snmp counters (TCP segments, UDP datagrams), machine
+// idle time (cpuidle or /proc/stat), foreign cgroup ingress links, clocks, the machine line.
 #include "bench_meters.h"
 
 #include <bpf/bpf.h>
@@ -18,27 +18,48 @@ namespace {
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
+int CgroupLinks(bpf_attach_type type) {
+  int n = 0;
+  for (__u32 id = 0; bpf_link_get_next_id(id, &id) == 0;) {
+    const int fd = bpf_link_get_fd_by_id(id);
+    if (fd < 0) continue;
+    bpf_link_info info{};
+    __u32 len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == BPF_LINK_TYPE_CGROUP &&
+        info.cgroup.attach_type == type)
+      ++n;
+    close(fd);
+  }
+  return n;
+}
+
 }  // namespace
 
-uint64_t ParseTcpInSegs(const std::string& snmp) {
+uint64_t ParseSnmpField(const std::string& snmp, const std::string& proto,
+                        const std::string& field) {
+  const std::string head = proto + ": ";
   std::istringstream in(snmp);
   std::string names, values;
-  while (std::getline(in, names) && names.rfind("Tcp: ", 0) != 0) {
+  while (std::getline(in, names) && names.rfind(head, 0) != 0) {
   }
   std::getline(in, values);
   std::istringstream n(names), v(values);
   for (std::string name, value; n >> name && v >> value;)
-    if (name == "InSegs") return std::stoull(value);
-  throw MeterError("no Tcp InSegs in snmp");
+    if (name == field) return std::stoull(value);
+  throw MeterError("no " + proto + " " + field + " in snmp");
 }
 
-uint64_t ReadTcpInSegs(int snmp_fd) {
+std::string ReadSnmp(int snmp_fd) {
   char buf[16384];
   if (lseek(snmp_fd, 0, SEEK_SET) != 0) throw MeterError(Errno("lseek snmp"));
   std::string text;
   for (ssize_t n; (n = read(snmp_fd, buf, sizeof(buf))) > 0;) text.append(buf, n);
-  return ParseTcpInSegs(text);
+  return text;
 }
+
+uint64_t ParseTcpInSegs(const std::string& snmp) { return ParseSnmpField(snmp, "Tcp", "InSegs"); }
+
+uint64_t ReadTcpInSegs(int snmp_fd) { return ParseTcpInSegs(ReadSnmp(snmp_fd)); }
 
 IdleMeter::IdleMeter() {
   if (sched_getaffinity(0, sizeof(mask_), &mask_) != 0)
@@ -104,20 +125,9 @@ std::string MachineLine() {
          " CPUs online, CPU pressure " + (cpu_some.empty() ? "n/a" : "\"" + cpu_some + "\"");
 }
 
-int CgroupIngressLinks() {
-  int n = 0;
-  for (__u32 id = 0; bpf_link_get_next_id(id, &id) == 0;) {
-    const int fd = bpf_link_get_fd_by_id(id);
-    if (fd < 0) continue;
-    bpf_link_info info{};
-    __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == BPF_LINK_TYPE_CGROUP &&
-        info.cgroup.attach_type == BPF_CGROUP_INET_INGRESS)
-      ++n;
-    close(fd);
-  }
-  return n;
-}
+int CgroupIngressLinks() { return CgroupLinks(BPF_CGROUP_INET_INGRESS); }
+
+int CgroupEgressLinks() { return CgroupLinks(BPF_CGROUP_INET_EGRESS); }
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();

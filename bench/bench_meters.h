@@ -16,7 +16,13 @@ struct MeterError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Value of "Tcp: InSegs" in the text of /proc/net/snmp (a header line, then a value line).
+// Value of field in the "<proto>:" lines of the text of /proc/net/snmp (a header line, then a
+// value line), e.g. ("Udp", "InDatagrams").
+uint64_t ParseSnmpField(const std::string& snmp, const std::string& proto,
+                        const std::string& field);
+// The whole text of an open snmp file (read from the start).
+std::string ReadSnmp(int snmp_fd);
+// Value of "Tcp: InSegs" in the text of /proc/net/snmp.
 uint64_t ParseTcpInSegs(const std::string& snmp);
 // The same from an open snmp file (read from the start).
 uint64_t ReadTcpInSegs(int snmp_fd);
@@ -47,6 +53,8 @@ std::string MachineLine();
 // BPF links to cgroup inet ingress anywhere on the machine. Another exporter attached meanwhile
 // would put the A arm on the cgroup BPF path too, so slices that see a foreign one are discarded.
 int CgroupIngressLinks();
+// The same for cgroup inet egress (no exporter program: one would put any arm on that path).
+int CgroupEgressLinks();
 
 double Now();          // steady clock, seconds
 double ThreadCpuNs();  // this thread's CPU time, ns

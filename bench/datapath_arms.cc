@@ -9,6 +9,7 @@
 
 #include "bench_meters.h"
 #include "empty_hooks.skel.h"
+#include "floor_arms.h"
 #include "probes/libbpf_log.h"
 
 namespace se::bench {
@@ -83,29 +84,21 @@ void DatapathArms::Attach(int arm) {
   }
 }
 
-// The four empty tracepoint programs, then the empty packet program on its hook.
+// The empty programs on the hooks of the exporter's form: the tracepoints and cgroup_skb
+// ingress on the cgroup v2 root (FloorPrograms), or the tracepoints and tc_empty on
+// the namespace's interfaces.
 void DatapathArms::AttachEmpty(bool tc) {
-  for (bpf_program* prog :
-       {empty_->progs.set_state_empty, empty_->progs.send_reset_empty,
-        empty_->progs.receive_reset_empty, empty_->progs.retransmit_synack_empty}) {
-    bpf_link* link = bpf_program__attach(prog);
+  const AttachFn attach = DefaultAttach();
+  for (bpf_program* prog : FloorPrograms(empty_, tc ? SynHook::kTc : SynHook::kCgroup)) {
+    bpf_link* link = attach(prog, bpf_program__name(prog));
     if (!link) throw MeterError(Errno(std::string("attach ") + bpf_program__name(prog)));
     links_.push_back(link);
   }
-  if (tc) {
-    std::string failed;
-    if (!tc_empty_.Attach(bpf_program__fd(empty_->progs.tc_empty), netns_.get(), &failed))
-      throw MeterError(Errno("attach tc_empty (" + failed + ")"));
-    tc_interfaces_ = tc_empty_.Interfaces();
-    return;
-  }
-  const std::string root = Cgroup2Mount();
-  if (root.empty()) throw MeterError("no cgroup v2 mount in /proc/self/mounts");
-  UniqueFd fd(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) throw MeterError(Errno("open " + root));
-  bpf_link* link = bpf_program__attach_cgroup(empty_->progs.cgroup_empty, fd.get());
-  if (!link) throw MeterError(Errno("attach cgroup_empty to " + root));
-  links_.push_back(link);
+  if (!tc) return;
+  std::string failed;
+  if (!tc_empty_.Attach(bpf_program__fd(empty_->progs.tc_empty), netns_.get(), &failed))
+    throw MeterError(Errno("attach tc_empty (" + failed + ")"));
+  tc_interfaces_ = tc_empty_.Interfaces();
 }
 
 // Every program of the probe, strictly: an arm missing one would not be the exporter.
@@ -113,8 +106,10 @@ void DatapathArms::AttachExporter(TcpEventsProbe* probe, const char* arm) {
   std::string error;
   if (!probe->Attach(true, DefaultAttach(), &error))
     throw MeterError(std::string("attach ") + arm + ": " + error);
-  for (const ProgramStats& p : probe->Snapshot().programs)
+  const std::vector<ProgramStats> programs = probe->Snapshot().programs;
+  for (const ProgramStats& p : programs)
     if (!p.attached) throw MeterError(std::string(arm) + ": " + p.probe + " did not attach");
+  CheckFloorCovers(programs);
 }
 
 void DatapathArms::Detach() {

@@ -1,6 +1,6 @@
 // The arms of datapath_bench: nothing attached, the exporter's programs (TcpEventsProbe, fully
 // attached, SYN counter at the cgroup or the TC hook), or empty programs on the same hooks (the
-// four tracepoints plus the cgroup_skb or the TC hook). Errors throw MeterError.
+// seven tracepoints plus cgroup_skb ingress, or the TC hook). Errors throw MeterError.
 #ifndef SE_BENCH_DATAPATH_ARMS_H_
 #define SE_BENCH_DATAPATH_ARMS_H_
 

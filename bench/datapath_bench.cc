@@ -183,10 +183,10 @@ void PrintHeader(const Args& args) {
       "round)\n%s (before)\n",
       args.rounds, kArmCount, MachineLine().c_str());
   std::printf(
-      "arms: detached; empty-cgroup (4 empty tp_btf + cgroup_empty on the cgroup v2 root %s); "
-      "exporter-cgroup (TcpEventsProbe, SynHook::kCgroup, scoped to the server ns, every "
-      "program attached); empty-tc (4 empty tp_btf + tc_empty on every interface of the server "
-      "ns); exporter-tc (TcpEventsProbe, SynHook::kTc)\n"
+      "arms: detached; empty-cgroup (7 empty tp_btf + empty cgroup_skb ingress on the cgroup "
+      "v2 root %s); exporter-cgroup (TcpEventsProbe, SynHook::kCgroup, scoped to the "
+      "server ns, every program attached); empty-tc (7 empty tp_btf + tc_empty on every "
+      "interface of the server ns); exporter-tc (TcpEventsProbe, SynHook::kTc)\n"
       "CPU figures: CPU time of the one thread driving both ends, which runs the receiving side "
       "in its own softirq; kernel.bpf_stats_enabled untouched\n"
       "figures: median [interquartile range] over rounds; ratios and differences are taken per "

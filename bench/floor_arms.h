@@ -7,10 +7,12 @@
 #include <array>
 #include <vector>
 
+#include "probes/tcp_events_probe.h"
 #include "snapshot/kernel_snapshot.h"
 
 struct empty_hooks;
 struct bpf_link;
+struct bpf_program;
 
 namespace se::bench {
 
@@ -24,8 +26,20 @@ std::array<int, kFloorArms> FloorOrder(int round);
 // "DEX", "EXD", ... for the order of a round.
 std::array<char, kFloorArms + 1> FloorOrderName(int round);
 
-// The empty programs of empty_hooks on exactly the hooks tcp_events uses with the cgroup SYN
-// hook: the four tp_btf tracepoints and cgroup_skb ingress on the cgroup v2 root.
+// The empty programs of empty_hooks on the hooks of tcp_events: the seven tp_btf tracepoints,
+// and with the cgroup SYN hook cgroup_skb ingress on the cgroup v2 root (the TC form's
+// tc_empty goes on a namespace's interfaces, which its caller attaches).
+std::vector<bpf_program*> FloorPrograms(empty_hooks* skel, SynHook hook);
+// Throws unless every program attached in `exporter` (a TcpEventsProbe's Snapshot().programs)
+// has an empty twin on the same hook: an exporter hook the floor lacks would make "the floor
+// is the same hooks" untrue.
+void CheckFloorCovers(const std::vector<ProgramStats>& exporter);
+// Prints runs per unit (connection, datagram) and ns per run of each program that ran.
+void PrintProgramStats(const char* arm, const std::vector<ProgramStats>& programs, double units,
+                       const char* unit);
+
+// The empty programs of FloorPrograms(SynHook::kCgroup): exactly the hooks tcp_events uses with
+// the cgroup SYN hook.
 class EmptyPrograms {
  public:
   EmptyPrograms();

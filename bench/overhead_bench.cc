@@ -7,15 +7,12 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -24,6 +21,7 @@
 
 #include "bench_cli.h"
 #include "bench_meters.h"
+#include "bench_netns.h"
 #include "bench_stats.h"
 #include "collectors/workload_families.h"
 #include "config/options.h"
@@ -62,20 +60,11 @@ struct Args {
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-void WriteFile(const std::string& path, const std::string& value) {
-  std::ofstream out(path);
-  out << value;
-  if (!out) throw MeterError(Errno("cannot write " + path));
-}
-
 // A private namespace with lo up and no TIME_WAIT table, so storms never run out of ports.
 uint32_t EnterPrivateNetns() {
-  if (unshare(CLONE_NEWNET) != 0) throw MeterError(Errno("unshare(CLONE_NEWNET) (run as root)"));
-  if (std::system("ip link set lo up") != 0) throw MeterError("ip link set lo up failed");
-  WriteFile("/proc/sys/net/ipv4/tcp_max_tw_buckets", "0");
-  struct stat st;
-  if (stat("/proc/self/ns/net", &st) != 0) throw MeterError(Errno("stat /proc/self/ns/net"));
-  return static_cast<uint32_t>(st.st_ino);
+  const uint32_t ino = se::bench::EnterPrivateNetns();
+  se::bench::WriteFile("/proc/sys/net/ipv4/tcp_max_tw_buckets", "0");
+  return ino;
 }
 
 sockaddr_in Loopback(uint16_t port) {
@@ -298,27 +287,6 @@ void PrintSummary(const std::vector<Round>& rounds) {
   PrintAttributionSummary(rounds, noisy);
 }
 
-// Where an arm's time went, per program: runs per connection and ns per run (the kernel's
-// run-time statistics, which include reading the clock twice per run). Each program set is
-// attached only in its own arm, so its counts cover exactly that arm's storms.
-void PrintProgramStats(const char* arm, const std::vector<se::ProgramStats>& programs,
-                       double connections) {
-  double total_runs = 0, total_ns = 0;
-  std::printf("bpf stats of the %s arm (%.0f connections; clock reads included):\n", arm,
-              connections);
-  for (const se::ProgramStats& s : programs) {
-    if (!s.run_count) continue;
-    std::printf("  %-24s %6.2f runs per connection  %7.1f ns per run  %7.1f ns per connection\n",
-                s.probe.c_str(), s.run_count / connections,
-                static_cast<double>(s.run_time_ns) / s.run_count, s.run_time_ns / connections);
-    total_runs += s.run_count;
-    total_ns += s.run_time_ns;
-  }
-  if (total_runs)
-    std::printf("  %-24s %6.2f runs per connection  %7.1f ns per run  %7.1f ns per connection\n",
-                "all", total_runs / connections, total_ns / total_runs, total_ns / connections);
-}
-
 Args ParseArgs(int argc, char** argv) {
   Args a;
   se::bench::Flags("overhead_bench",
@@ -406,6 +374,9 @@ void Run(const Args& args) {
   Rig rig{se::bench::IdleMeter(), std::move(probe), std::move(attribution), {}, -1};
   rig.listener = Listen(args.port);
   RunStorm(&rig.meter, rig.listener, args.port, args.connections / 4);  // warm up
+  rig.Attach(kArmExporter);  // no storm: only which programs attach
+  se::bench::CheckFloorCovers(rig.probe->Snapshot().programs);
+  rig.Detach();
   std::printf("%s\ncpu time source: %s\n", se::bench::MachineLine().c_str(),
               rig.meter.Source().c_str());
   std::printf(
@@ -423,9 +394,12 @@ void Run(const Args& args) {
   PrintSummary(rounds);
   if (args.bpf_stats) {
     std::printf("\n");
-    PrintProgramStats("empty", rig.empty.Stats(), connections);
-    PrintProgramStats("exporter", rig.probe->Snapshot().programs, connections);
-    PrintProgramStats("attribution", rig.attribution->Snapshot().programs, connections);
+    // Each program set is attached only in its own arm: its counts cover that arm's storms.
+    se::bench::PrintProgramStats("empty", rig.empty.Stats(), connections, "connection");
+    se::bench::PrintProgramStats("exporter", rig.probe->Snapshot().programs, connections,
+                                 "connection");
+    se::bench::PrintProgramStats("attribution", rig.attribution->Snapshot().programs,
+                                 connections, "connection");
     std::printf("%s\n", se::bench::MachineLine().c_str());
   }
 }

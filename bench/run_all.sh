@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every kernel-cost benchmark in one go (about 5-10 minutes on a 2-CPU machine), each against
+# Every kernel-cost benchmark in one go (about 6-12 minutes on a 2-CPU machine), each against
 # its floor (an empty program on the same hooks) and, where there is one, its peer (bpftrace),
 # in the same run. Each benchmark prints "summary | figure | goal | measured | floor | peer |
 # verdict" lines; this script gathers them, with the revision and the machine line, into one
@@ -29,7 +29,7 @@ if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || ((ROUNDS < 5)); then
   exit 2
 fi
 [[ $(id -u) == 0 ]] || { echo "run_all.sh: needs root (namespaces, BPF)" >&2; exit 2; }
-for bin in overhead_bench syn_flood_bench syn_hook_bench datapath_bench connect_storm; do
+for bin in overhead_bench syn_flood_bench syn_hook_bench datapath_bench udp_storm_bench connect_storm; do
   [[ -x $BUILD/bench/$bin ]] || {
     echo "run_all.sh: $BUILD/bench/$bin is missing: cmake --build $BUILD first" >&2
     exit 2
@@ -53,6 +53,9 @@ run connect_storm_in_process "$BUILD/bench/overhead_bench" --rounds="$ROUNDS"
 run syn_flood "$BUILD/bench/syn_flood_bench" --rounds="$ROUNDS"
 run syn_hook "$BUILD/bench/syn_hook_bench" --rounds="$ROUNDS"
 run datapath "$BUILD/bench/datapath_bench" --rounds="$ROUNDS"
+run udp_storm "$BUILD/bench/udp_storm_bench" --rounds="$ROUNDS"
+run udp_storm_unbatched "$BUILD/bench/udp_storm_bench" --rounds="$ROUNDS" --batch=1 \
+  --datagrams=50000
 run connect_storm_vs_bpftrace "$ROOT/bench/run_connect_storm.sh" \
   --exporter="$BUILD/socket_exporter" --storm="$BUILD/bench/connect_storm" \
   --rounds="$(((ROUNDS + 1) / 2))" --connections=30000 --settle=2
@@ -66,7 +69,8 @@ table=$LOGS/summary.md
   echo
   echo "| benchmark | figure | goal | measured | floor (empty program) | peer | verdict |"
   echo "| --- | --- | --- | --- | --- | --- | --- |"
-  for log in connect_storm_in_process syn_flood syn_hook datapath connect_storm_vs_bpftrace; do
+  for log in connect_storm_in_process syn_flood syn_hook datapath udp_storm udp_storm_unbatched \
+    connect_storm_vs_bpftrace; do
     lines=$(grep -h '^summary |' "$LOGS/$log.log" || true)
     if [[ -n $lines ]]; then
       sed "s/^summary |/| $log |/; s/\$/ |/" <<<"$lines"

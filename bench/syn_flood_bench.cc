@@ -142,6 +142,12 @@ class Rig {
     probe_->Detach();
   }
   std::string IdleSource() const { return meter_.Source(); }
+  // Throws unless the empty arm covers every hook the exporter arm attaches to.
+  void CheckFloor() {
+    Attach(kArmExporter);
+    se::bench::CheckFloorCovers(probe_->Snapshot().programs);
+    Detach();
+  }
 
   // The syn_ingress program's runs and run time so far (counted only while stats are enabled).
   std::pair<uint64_t, uint64_t> SynIngressStats() const {
@@ -370,6 +376,7 @@ void PrintRound(int r, const Round& x, bool foreign) {
 // (at most twice as many in all).
 void RunRounds(Rig* rig, const Args& args) {
   rig->Flood(0);  // warm up: fills the SYN queue, resolves the client's address
+  rig->CheckFloor();
   std::vector<Round> rounds;
   int discarded = 0;
   std::printf("%s\ncpu time source (idle meter): %s\n", se::bench::MachineLine().c_str(),
