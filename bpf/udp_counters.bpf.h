@@ -210,12 +210,12 @@ static __always_inline void udp_no_socket(const struct sk_buff *skb)
 
 /*
  * Dropped packets. With a receiving socket (rx_sk, v6.11+), a UDP socket's
- * drops count at its service port; without one, a bad checksum (found before
- * the lookup, or when the application reads) counts at the datagram's ports.
+ * drops count at its service port. Without one (before v6.11, or a bad
+ * checksum found before the lookup or when the application reads), a UDP
+ * datagram's drop for a full queue, UDP memory or its checksum counts at the
+ * datagram's ports.
  */
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(skb_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
-	     struct sock *rx_sk)
+static __always_inline int skb_dropped(struct sk_buff *skb, __u32 reason, struct sock *rx_sk)
 {
 	struct se_port_counters *c;
 	__u32 sport = 0, dport = 0, lport, dir, kind;
@@ -227,26 +227,40 @@ int BPF_PROG(skb_drop, struct sk_buff *skb, void *location, enum skb_drop_reason
 			udp_no_socket(skb);
 		return 0;
 	}
+	kind = udp_drop_kind(reason);
 	if (rx_sk) {
 		if (!is_udp_sock(rx_sk) || !in_scope(rx_sk))
 			return 0;
 		skb_ports(skb, &sport, &dport);
 		lport = rx_sk->__sk_common.skc_num;
-		kind = udp_drop_kind(reason);
 	} else {
-		if (reason != SE_DROP(UDP_CSUM) || skb_ip_protocol(skb) != IPPROTO_UDP)
+		if (kind == SE_UDP_DROP_OTHER || skb_ip_protocol(skb) != IPPROTO_UDP)
 			return 0;
 		if (netns_ino && (!skb->dev || skb_netns_ino(skb) != netns_ino))
 			return 0;
 		if (!skb_ports(skb, &sport, &dport))
 			return 0;
 		lport = dport;
-		kind = SE_UDP_DROP_CHECKSUM;
 	}
 	c = slot_counters(udp_service_slot(lport, sport, &dir));
 	if (c)
 		SE_INC(c->udp_drops[kind & (SE_UDP_DROP_COUNT - 1)], 1);
 	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(skb_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason,
+	     struct sock *rx_sk)
+{
+	return skb_dropped(skb, reason, rx_sk);
+}
+
+/* The same for kernels whose kfree_skb has no rx_sk (v5.17 to v6.10); the
+ * exporter loads one of the two. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(skb_drop_no_rx_sk, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	return skb_dropped(skb, reason, NULL);
 }
 
 #endif /* SE_UDP_COUNTERS_BPF_H */

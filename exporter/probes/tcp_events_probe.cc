@@ -12,6 +12,7 @@
 
 #include "logging/log.h"
 #include "net/unique_fd.h"
+#include "probes/kernel_tracepoints.h"
 #include "probes/libbpf_log.h"
 #include "probes/map_read.h"
 #include "system/cgroup_tree.h"
@@ -37,8 +38,26 @@ void ForEachProgram(tcp_events* skel, SynHook hook, Fn fn) {
   fn("tcp_retransmit_synack", skel->progs.tcp_retransmit_synack,
      &skel->links.tcp_retransmit_synack);
   fn("tcp_retransmit_skb", skel->progs.tcp_retransmit_skb, &skel->links.tcp_retransmit_skb);
-  fn("skb_drop", skel->progs.skb_drop, &skel->links.skb_drop);
-  fn("udp_send", skel->progs.udp_send, &skel->links.udp_send);
+  // Of the two forms of skb_drop, Open() loaded the one the kernel's kfree_skb has arguments
+  // for; udp_send only where the kernel has its tracepoint.
+  const bool rx_sk = bpf_program__autoload(skel->progs.skb_drop);
+  fn("skb_drop", rx_sk ? skel->progs.skb_drop : skel->progs.skb_drop_no_rx_sk,
+     rx_sk ? &skel->links.skb_drop : &skel->links.skb_drop_no_rx_sk);
+  if (bpf_program__autoload(skel->progs.udp_send))
+    fn("udp_send", skel->progs.udp_send, &skel->links.udp_send);
+}
+
+// Loads only the programs whose tracepoints, with the arguments they read, the kernel has.
+void ChooseForKernel(tcp_events* skel, const TcpEventsConfig& config) {
+  const KernelTracepoints kernel = config.tracepoints ? *config.tracepoints : ReadKernelTracepoints();
+  const bool rx_sk = kernel.kfree_skb_args >= 4;
+  bpf_program__set_autoload(rx_sk ? skel->progs.skb_drop_no_rx_sk : skel->progs.skb_drop, false);
+  if (kernel.sock_send_length) return;
+  bpf_program__set_autoload(skel->progs.udp_send, false);
+  log::Warn("probe not available on this kernel, serving without it",
+            {{"probe", "udp_send"},
+             {"err", "no sock:sock_send_length tracepoint (Linux 6.3+); UDP sent datagrams are "
+                     "not counted"}});
 }
 
 }  // namespace
@@ -155,6 +174,7 @@ std::unique_ptr<TcpEventsProbe> TcpEventsProbe::Open(const TcpEventsConfig& conf
   const bool tc = config.syn_hook == SynHook::kTc;
   bpf_program__set_autoload(tc ? skel->progs.syn_ingress : skel->progs.syn_tc_ingress, false);
   if (tc && !CanAdministerNetwork()) bpf_program__set_autoload(skel->progs.syn_tc_ingress, false);
+  ChooseForKernel(skel, config);
   const int err = tcp_events::load(skel);
   if (err) {
     const int e = -err;

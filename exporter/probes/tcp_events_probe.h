@@ -4,12 +4,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "config/config_file.h"
 #include "config/options.h"
+#include "probes/kernel_tracepoints.h"
 #include "probes/tc_ingress.h"
 #include "snapshot/kernel_snapshot.h"
 #include "socket_exporter.h"
@@ -51,6 +53,9 @@ struct TcpEventsConfig {
   bool attribution = false;
   uint32_t max_workloads = 0;
   uint32_t cells = 0;
+  // The forms of the programs to load: the running kernel's (ReadKernelTracepoints()) unless
+  // set; tests set an older kernel's to run those forms here.
+  std::optional<KernelTracepoints> tracepoints;
 };
 
 // The tcp_events BPF object: opened, configured and loaded in Open(), attached in
