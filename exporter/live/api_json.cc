@@ -2,24 +2,88 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace se {
 namespace {
 
 using nlohmann::json;
 
+// The label values of the metrics (collectors/tcp_counters.cc, udp_families.cc).
 const char* const kFailureReasons[SE_FAIL_COUNT] = {"refused", "timeout", "unreachable", "other"};
+const char* const kDropReasons[SE_UDP_DROP_COUNT] = {"receive_buffer", "memory", "checksum",
+                                                     "other"};
 
 // Rates to a thousandth: more digits are noise of the float and the interval.
 double Round(float rate) { return std::round(static_cast<double>(rate) * 1000) / 1000; }
 
-json Rates(const PortRates& r) {
-  return {{"connects", Round(r.connects)},
-          {"accepts", Round(r.accepts)},
-          {"connect_failures", Round(r.connect_failures)},
-          {"resets_sent", Round(r.resets_sent)},
-          {"resets_received", Round(r.resets_received)},
-          {"syns_received", Round(r.syns_received)}};
+template <typename T, typename Convert>
+json ByDropReason(const T (&values)[SE_UDP_DROP_COUNT], Convert convert) {
+  json out = json::object();
+  for (int r = 0; r < SE_UDP_DROP_COUNT; ++r) out[kDropReasons[r]] = convert(values[r]);
+  return out;
+}
+
+using RateList = std::vector<std::pair<const char*, float>>;
+
+// The TCP rates, named as the "rates" of /api/v1/ports name them.
+RateList TcpRates(const PortRates& r) {
+  return {{"connects", r.connects},
+          {"accepts", r.accepts},
+          {"connect_failures", r.connect_failures},
+          {"resets_sent", r.resets_sent},
+          {"resets_received", r.resets_received},
+          {"syns_received", r.syns_received},
+          {"retransmitted_segments", r.retransmitted_segments},
+          {"sent_segments", r.sent_segments}};
+}
+
+// The UDP rates but drops, named as the "udp" section's "rates" name them.
+RateList UdpRates(const PortRates& r) {
+  return {{"received_datagrams", r.udp_received_datagrams},
+          {"received_bytes", r.udp_received_bytes},
+          {"sent_datagrams", r.udp_sent_datagrams},
+          {"sent_bytes", r.udp_sent_bytes},
+          {"no_socket", r.udp_no_socket}};
+}
+
+json Rounded(const RateList& rates) {
+  json out = json::object();
+  for (const auto& [name, value] : rates) out[name] = Round(value);
+  return out;
+}
+
+// Retransmitted over sent segments of the interval, to a millionth; null without sent segments.
+json RetransmitRatio(const PortRates& r) {
+  if (!(r.sent_segments > 0)) return nullptr;
+  const double ratio = static_cast<double>(r.retransmitted_segments) / r.sent_segments;
+  return std::round(ratio * 1e6) / 1e6;
+}
+
+json Udp(const PortView& v) {
+  const RateTotals t = TotalsOf(v.counters);
+  const PortGauges& g = v.gauges;
+  json rates = Rounded(UdpRates(v.rates));
+  rates["drops"] = ByDropReason(v.rates.udp_drops, Round);
+  return {{"received_datagrams", t.udp_received_datagrams},
+          {"received_bytes", t.udp_received_bytes},
+          {"sent_datagrams", t.udp_sent_datagrams},
+          {"sent_bytes", t.udp_sent_bytes},
+          {"drops", ByDropReason(t.udp_drops, [](uint64_t n) { return n; })},
+          {"no_socket", t.udp_no_socket},
+          {"bound", g.udp_socket},
+          {"receive_queue_bytes", g.udp_receive_queue},
+          {"receive_queue_limit_bytes", g.udp_receive_limit},
+          {"rates", rates}};
+}
+
+json Protocols(const PortView& v) {
+  json out = json::array();
+  if (v.tcp) out.push_back("tcp");
+  if (v.udp) out.push_back("udp");
+  return out;
 }
 
 json Port(const PortView& v) {
@@ -34,6 +98,7 @@ json Port(const PortView& v) {
   }
   const PortGauges& g = v.gauges;
   return {{"port", v.port},
+          {"protocols", Protocols(v)},
           {"connects", t.connects},
           {"accepts", t.accepts},
           {"connect_failures", failures},
@@ -44,12 +109,31 @@ json Port(const PortView& v) {
           {"listen_drops", g.listen_drops},
           {"sent_bytes", sent},
           {"received_bytes", received},
+          {"retransmitted_segments", t.retransmitted_segments},
+          {"sent_segments", t.sent_segments},
           {"established", {{"inbound", g.established[0]}, {"outbound", g.established[1]}}},
           {"accept_queue_length", g.accept_queue_length},
           {"accept_queue_limit", g.accept_queue_limit},
           {"half_open", g.half_open},
-          {"rates", Rates(v.rates)},
-          {"syn_flood_active", v.syn_flood_active}};
+          {"rates", Rounded(TcpRates(v.rates))},
+          {"retransmit_ratio", RetransmitRatio(v.rates)},
+          {"syn_flood_active", v.syn_flood_active},
+          {"udp", Udp(v)}};
+}
+
+// The history's series of one sample: the TCP rates, then the UDP ones (drops summed over
+// reasons).
+RateList HistoryPoint(const PortRates& r) {
+  float drops = 0;
+  for (float d : r.udp_drops) drops += d;
+  RateList point = TcpRates(r);
+  point.insert(point.end(), {{"udp_received_datagrams", r.udp_received_datagrams},
+                             {"udp_received_bytes", r.udp_received_bytes},
+                             {"udp_sent_datagrams", r.udp_sent_datagrams},
+                             {"udp_sent_bytes", r.udp_sent_bytes},
+                             {"udp_drops", drops},
+                             {"udp_no_socket", r.udp_no_socket}});
+  return point;
 }
 
 }  // namespace
@@ -73,13 +157,14 @@ std::string HistoryJson(const RateHistory::View& history) {
               {"times", history.times}};
   out["ports"] = json::object();
   for (const auto& [port, series] : history.ports) {
-    json p = {{"connects", json::array()},         {"accepts", json::array()},
-              {"connect_failures", json::array()}, {"resets_sent", json::array()},
-              {"resets_received", json::array()},  {"syns_received", json::array()}};
+    const RateList names = HistoryPoint(PortRates{});
+    std::vector<json> values(names.size(), json::array());
     for (const PortRates& r : series) {
-      const json rates = Rates(r);
-      for (auto& [name, values] : p.items()) values.push_back(rates[name]);
+      const RateList point = HistoryPoint(r);
+      for (size_t i = 0; i < point.size(); ++i) values[i].push_back(Round(point[i].second));
     }
+    json p = json::object();
+    for (size_t i = 0; i < names.size(); ++i) p[names[i].first] = std::move(values[i]);
     out["ports"][port] = std::move(p);
   }
   return out.dump(-1, ' ', false, json::error_handler_t::replace);

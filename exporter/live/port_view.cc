@@ -6,21 +6,51 @@
 namespace se {
 namespace {
 
-bool AnyCounter(const se_port_counters& c) {
-  const auto* v = reinterpret_cast<const uint64_t*>(&c);
-  return std::any_of(v, v + sizeof(c) / sizeof(uint64_t), [](uint64_t x) { return x != 0; });
+// The UDP counters zeroed: what remains is TCP's.
+se_port_counters WithoutUdp(se_port_counters c) {
+  for (auto* udp :
+       {c.udp_received_datagrams, c.udp_received_bytes, c.udp_sent_datagrams, c.udp_sent_bytes})
+    std::fill(udp, udp + SE_DIR_COUNT, 0);
+  std::fill(std::begin(c.udp_drops), std::end(c.udp_drops), 0);
+  c.udp_no_socket = 0;
+  return c;
 }
 
-double RateSum(const PortRates& r) {
+bool AnyTcpCounter(const se_port_counters& c) {
+  static const se_port_counters kZero{};
+  const se_port_counters tcp = WithoutUdp(c);
+  return std::memcmp(&tcp, &kZero, sizeof(tcp)) != 0;
+}
+
+bool AnyUdpCounter(const se_port_counters& c) {
+  const RateTotals t = TotalsOf(c);
+  return t.udp_received_datagrams || t.udp_sent_datagrams || t.udp_no_socket ||
+         std::any_of(std::begin(t.udp_drops), std::end(t.udp_drops), [](uint64_t v) { return v; });
+}
+
+double TcpEventRate(const PortRates& r) {
   return r.connects + r.accepts + r.connect_failures + r.resets_sent + r.resets_received +
-         r.syns_received;
+         r.syns_received + r.retransmitted_segments;
 }
 
-bool Shown(const PortView& v) {
-  const PortGauges& g = v.gauges;
-  return AnyCounter(v.counters) || g.tcp_listener || g.established[0] || g.established[1] ||
-         g.half_open || g.listen_drops || RateSum(v.rates) > 0;
+double UdpEventRate(const PortRates& r) {
+  double sum = r.udp_received_datagrams + r.udp_sent_datagrams + r.udp_no_socket;
+  for (float d : r.udp_drops) sum += d;
+  return sum;
 }
+
+bool ShownAsTcp(const PortView& v) {
+  const PortGauges& g = v.gauges;
+  return AnyTcpCounter(v.counters) || g.tcp_listener || g.established[0] || g.established[1] ||
+         g.half_open || g.listen_drops || TcpEventRate(v.rates) > 0 || v.rates.sent_segments > 0;
+}
+
+bool ShownAsUdp(const PortView& v) {
+  return AnyUdpCounter(v.counters) || v.gauges.udp_socket || UdpEventRate(v.rates) > 0;
+}
+
+// Bytes and sent segments left out: a bulk transfer must not outweigh events.
+double ActivityOf(const PortRates& r) { return TcpEventRate(r) + UdpEventRate(r); }
 
 }  // namespace
 
@@ -48,11 +78,13 @@ std::vector<PortView> BuildPortViews(const KernelSnapshot& kernel,
   }
   std::vector<PortView> out;
   for (auto& [port, v] : by_label) {
-    if (Shown(v)) out.push_back(std::move(v));
+    v.tcp = ShownAsTcp(v);
+    v.udp = ShownAsUdp(v);
+    if (v.tcp || v.udp) out.push_back(std::move(v));
   }
   // stable: equal activity keeps port order
   std::stable_sort(out.begin(), out.end(), [](const PortView& a, const PortView& b) {
-    const double ra = RateSum(a.rates), rb = RateSum(b.rates);
+    const double ra = ActivityOf(a.rates), rb = ActivityOf(b.rates);
     if (ra != rb) return ra > rb;
     return a.gauges.established[0] + a.gauges.established[1] >
            b.gauges.established[0] + b.gauges.established[1];

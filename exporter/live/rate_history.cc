@@ -26,7 +26,36 @@ RateTotals TotalsOf(const se_port_counters& c) {
   for (const auto& by_reason : c.resets_sent) t.resets_sent += Sum(by_reason);
   t.resets_received = Sum(c.resets_received);
   t.syns_received = c.syns_received;
+  t.retransmitted_segments = Sum(c.retransmits);
+  t.sent_segments = Sum(c.data_segments_at_retransmit) + Sum(c.data_segments_at_close);
+  t.udp_received_datagrams = Sum(c.udp_received_datagrams);
+  t.udp_received_bytes = Sum(c.udp_received_bytes);
+  t.udp_sent_datagrams = Sum(c.udp_sent_datagrams);
+  t.udp_sent_bytes = Sum(c.udp_sent_bytes);
+  for (int r = 0; r < SE_UDP_DROP_COUNT; ++r) t.udp_drops[r] = c.udp_drops[r];
+  t.udp_no_socket = c.udp_no_socket;
   return t;
+}
+
+PortRates RatesBetween(const RateTotals& now, const RateTotals& before, double seconds) {
+  auto rate = [seconds](uint64_t a, uint64_t b) { return Rate(a, b, seconds); };
+  PortRates r;
+  r.connects = rate(now.connects, before.connects);
+  r.accepts = rate(now.accepts, before.accepts);
+  r.connect_failures = rate(now.connect_failures, before.connect_failures);
+  r.resets_sent = rate(now.resets_sent, before.resets_sent);
+  r.resets_received = rate(now.resets_received, before.resets_received);
+  r.syns_received = rate(now.syns_received, before.syns_received);
+  r.retransmitted_segments = rate(now.retransmitted_segments, before.retransmitted_segments);
+  r.sent_segments = rate(now.sent_segments, before.sent_segments);
+  r.udp_received_datagrams = rate(now.udp_received_datagrams, before.udp_received_datagrams);
+  r.udp_received_bytes = rate(now.udp_received_bytes, before.udp_received_bytes);
+  r.udp_sent_datagrams = rate(now.udp_sent_datagrams, before.udp_sent_datagrams);
+  r.udp_sent_bytes = rate(now.udp_sent_bytes, before.udp_sent_bytes);
+  for (int i = 0; i < SE_UDP_DROP_COUNT; ++i)
+    r.udp_drops[i] = rate(now.udp_drops[i], before.udp_drops[i]);
+  r.udp_no_socket = rate(now.udp_no_socket, before.udp_no_socket);
+  return r;
 }
 
 void RateHistory::Record(double unix_time, double elapsed_seconds,
@@ -43,12 +72,7 @@ void RateHistory::Record(double unix_time, double elapsed_seconds,
     const RateTotals before = totals.count(port) ? totals.at(port) : RateTotals{};
     auto& series = ports_[port];
     series.resize(times_.size() - 1);  // a label seen for the first time: zeros before
-    series.push_back({Rate(now.connects, before.connects, elapsed_seconds),
-                      Rate(now.accepts, before.accepts, elapsed_seconds),
-                      Rate(now.connect_failures, before.connect_failures, elapsed_seconds),
-                      Rate(now.resets_sent, before.resets_sent, elapsed_seconds),
-                      Rate(now.resets_received, before.resets_received, elapsed_seconds),
-                      Rate(now.syns_received, before.syns_received, elapsed_seconds)});
+    series.push_back(RatesBetween(now, before, elapsed_seconds));
   }
   for (auto& [port, series] : ports_) series.resize(times_.size());  // absent now: zero
   if (times_.size() > capacity_) {

@@ -1,35 +1,40 @@
 // The live page end to end. The exporter watches a server namespace where a listener accepts a
-// steady stream of connections from a client namespace, connects to a closed port fail, and the
-// client scans closed ports. The embedded assets are checked over HTTP; then a real headless
-// Chromium loads the page, runs its JavaScript against the JSON API and dumps the DOM, which
-// must show the listener's accept rate, the failures in amber, the scan's finding and no
-// JavaScript error. A second run takes the screenshot that docs/img/live-view.png is made from.
+// steady stream of connections from a client namespace, connects to a closed port fail, the
+// client scans closed ports, a UDP server echoes the client's datagrams, a bound UDP socket that
+// never reads gets one burst, and a TCP connection loses data segments on the link. The embedded
+// assets are checked over HTTP; then a real headless Chromium loads the page, runs its
+// JavaScript against the JSON API and dumps the DOM, which must show the listener's accept rate,
+// the failures in amber, the UDP rows (the burst's exact counts and queue, the echo's rates) and
+// the retransmissions, the scan's finding and no JavaScript error. A second run takes the
+// screenshot that docs/img/live-view.png is made from.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 
-#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iterator>
-#include <map>
 #include <optional>
 #include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "harness/command.h"
 #include "harness/netns.h"
+#include "harness/syn_traffic.h"
 #include "harness/traffic.h"
+#include "harness/udp_traffic.h"
 #include "harness/veth_test.h"
 #include "json.h"
+#include "live_view_dom.h"
+#include "live_view_traffic.h"
 #include "stack.h"
 
 #ifndef SE_SOURCE_DIR
@@ -51,6 +56,11 @@ constexpr uint16_t kClosedPort = 7301;  // nothing listens here
 // (port_scan.min_ports is 20 by default).
 constexpr uint16_t kScanFirst = 7400;
 constexpr int kScanPorts = 24;
+constexpr uint16_t kUdpBurstPort = 7310;  // bound, never read: one burst overfills its queue
+constexpr uint16_t kUdpEchoPort = 7311;   // echoes a steady stream (QualityTraffic)
+constexpr uint16_t kLossyPort = 7320;     // a connection that loses data segments (QualityTraffic)
+constexpr int kBurstDatagrams = 200;
+constexpr size_t kBurstBytes = 64;
 constexpr char kChromium[] = "chromium";
 constexpr char kChartJs[] = "/usr/share/javascript/chart.js/chart.min.js";
 // Headless, offline apart from the page, nothing in the background. Virtual time lets the page's
@@ -86,69 +96,20 @@ std::string Header(const HttpResponse& r, const std::string& name) {
   return headers.substr(start, headers.find("\r\n", start) - start);
 }
 
-// An HTML element of the dumped DOM: its attributes and its inner HTML. Good enough for the
-// page's own markup, where tr, td and pre never nest in themselves.
-struct Element {
-  std::map<std::string, std::string> attrs;
-  std::string inner;
-};
-
-std::vector<Element> Elements(const std::string& html, const std::string& tag) {
-  static const std::regex kAttr(R"re(([A-Za-z_:][-A-Za-z0-9_:.]*)(?:="([^"]*)")?)re");
-  const std::regex start("<" + tag + R"re((\s[^>]*)?>)re");
-  const std::string end = "</" + tag + ">";
-  std::vector<Element> out;
-  for (std::sregex_iterator it(html.begin(), html.end(), start), last; it != last; ++it) {
-    Element e;
-    const std::string attrs = (*it)[1].str();
-    for (std::sregex_iterator a(attrs.begin(), attrs.end(), kAttr); a != last; ++a)
-      e.attrs[(*a)[1].str()] = (*a)[2].str();
-    const size_t from = static_cast<size_t>(it->position() + it->length());
-    const size_t to = html.find(end, from);
-    e.inner = html.substr(from, to == std::string::npos ? std::string::npos : to - from);
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-std::string Attr(const Element& e, const std::string& name) {
-  const auto it = e.attrs.find(name);
-  return it != e.attrs.end() ? it->second : "";
-}
-
-bool HasClass(const Element& e, const std::string& cls) {
-  return (" " + Attr(e, "class") + " ").find(" " + cls + " ") != std::string::npos;
-}
-
-// The first element whose attribute `attr` is `value`; elements must outlive the result.
-const Element* FindBy(const std::vector<Element>& elements, const std::string& attr,
-                      const std::string& value) {
-  for (const Element& e : elements) {
-    if (e.attrs.count(attr) != 0 && Attr(e, attr) == value) return &e;
-  }
-  return nullptr;
-}
-const Element* FindBy(std::vector<Element>&&, const std::string&, const std::string&) = delete;
-
-// Text of inner HTML without tags and thousands separators, as a number.
-std::optional<double> ShownNumber(const std::string& inner) {
-  const std::string text = std::regex_replace(std::regex_replace(inner, std::regex("<[^>]*>"), ""),
-                                              std::regex("[,\\s]"), "");
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0') return std::nullopt;
-  return v;
-}
-
-// The cell `field` of the port row of `port` in the dumped DOM, copied to *out; a failure says
-// what is missing.
-::testing::AssertionResult PortCell(const std::string& dom, uint16_t port, const std::string& field,
-                                    Element* out) {
+// The cell `field` of the row of class `row_class` ("port-row": TCP, "udp-row") of `port` in the
+// dumped DOM, copied to *out; a failure says what is missing.
+::testing::AssertionResult RowCell(const std::string& dom, const std::string& row_class,
+                                   uint16_t port, const std::string& field, Element* out) {
   const std::vector<Element> rows = Elements(dom, "tr");
-  const Element* row = FindBy(rows, "data-port", std::to_string(port));
-  if (row == nullptr || !HasClass(*row, "port-row"))
-    return ::testing::AssertionFailure() << "no port row for " << port << " in the DOM:\n"
-                                         << dom.substr(0, 6000);
+  const Element* row = nullptr;
+  for (size_t i = 0; i < rows.size() && row == nullptr; ++i) {
+    if (Attr(rows[i], "data-port") == std::to_string(port) && HasClass(rows[i], row_class))
+      row = &rows[i];
+  }
+  if (row == nullptr)
+    return ::testing::AssertionFailure()
+           << "no " << row_class << " for " << port << " in the DOM:\n"
+           << dom.substr(0, 8000);
   const std::vector<Element> cells = Elements(row->inner, "td");
   const Element* cell = FindBy(cells, "data-field", field);
   if (cell == nullptr)
@@ -156,6 +117,16 @@ std::optional<double> ShownNumber(const std::string& inner) {
            << "row " << port << " has no " << field << " cell: " << row->inner;
   *out = *cell;
   return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult PortCell(const std::string& dom, uint16_t port, const std::string& field,
+                                    Element* out) {
+  return RowCell(dom, "port-row", port, field, out);
+}
+
+::testing::AssertionResult UdpCell(const std::string& dom, uint16_t port, const std::string& field,
+                                   Element* out) {
+  return RowCell(dom, "udp-row", port, field, out);
 }
 
 // A rate cell's value, as in data-value and as shown, must be above zero.
@@ -167,13 +138,26 @@ std::optional<double> ShownNumber(const std::string& inner) {
                                        << Attr(cell, "data-value") << "\", shown: " << cell.inner;
 }
 
-bool HasAcceptRate(const Json& ports) {
+double Number(const Json& value) { return std::strtod(value.Text().c_str(), nullptr); }
+
+// The entry of `port` in an /api/v1/ports answer; a null value when there is none.
+const Json& PortEntry(const Json& ports, uint16_t port) {
+  static const Json kNone;
   for (const Json& p : ports["ports"].Items()) {
-    if (p["port"].Text() == std::to_string(kPort) &&
-        std::strtod(p["rates"]["accepts"].Text().c_str(), nullptr) > 0)
-      return true;
+    if (p["port"].Text() == std::to_string(port)) return p;
   }
-  return false;
+  return kNone;
+}
+
+bool HasAcceptRate(const Json& ports) {
+  return Number(PortEntry(ports, kPort)["rates"]["accepts"]) > 0;
+}
+
+// The burst counted in full, the echo and the retransmissions in the last interval's rates.
+bool HasUdpAndRetransmits(const Json& ports) {
+  return Number(PortEntry(ports, kUdpBurstPort)["udp"]["received_datagrams"]) == kBurstDatagrams &&
+         Number(PortEntry(ports, kUdpEchoPort)["udp"]["rates"]["received_datagrams"]) > 0 &&
+         Number(PortEntry(ports, kLossyPort)["rates"]["retransmitted_segments"]) > 0;
 }
 
 bool HasScanFinding(const Json& findings) {
@@ -191,6 +175,110 @@ void ExpectPortRows(const std::string& dom) {
   ASSERT_TRUE(PortCell(dom, kClosedPort, "failures_rate", &failures));
   EXPECT_TRUE(ShowsPositiveRate(failures));
   EXPECT_TRUE(HasClass(failures, "warn")) << Attr(failures, "class");
+}
+
+// n with thousands separators, as the page shows counts.
+std::string Thousands(uint64_t n) {
+  std::string digits = std::to_string(n);
+  for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) digits.insert(at, ",");
+  return digits;
+}
+
+// The bound UDP socket of `port` in ns as ss shows its memory: {r (queue), rb (limit)}.
+std::pair<uint64_t, uint64_t> SsQueue(const Netns& ns, uint16_t port) {
+  const CommandResult r = RunCommand(
+      {"ip", "netns", "exec", ns.Name(), "ss", "-Huanm", "sport", "= :" + std::to_string(port)});
+  std::smatch match;
+  static const std::regex kSkmem(R"(skmem:\(r(\d+),rb(\d+),)");
+  if (!std::regex_search(r.out, match, kSkmem)) throw std::runtime_error("ss: " + r.out + r.err);
+  return {std::stoull(match[1]), std::stoull(match[2])};
+}
+
+// kBurstDatagrams from the client to a socket bound in the server namespace that never reads,
+// with a receive buffer too small for them all; returns that socket.
+UniqueFd SendUdpBurst(const Netns& server, const Netns& client) {
+  UniqueFd bound, sender;
+  server.RunIn([&] {
+    bound = BindUdp({VethLink::kServer4, kUdpBurstPort});
+    SetReceiveBuffer(bound.get(), 2048);
+  });
+  client.RunIn([&] { sender = BindUdp({VethLink::kClient4, 0}); });
+  EXPECT_EQ(SendDatagrams(sender.get(), {VethLink::kServer4, kUdpBurstPort}, kBurstDatagrams,
+                          kBurstBytes),
+            kBurstDatagrams);
+  return bound;
+}
+
+// The burst's UDP row: exactly the datagrams and bytes sent, the drops the namespace counted
+// (UdpRcvbufErrors) under their reason, and the receive queue as ss shows it.
+void ExpectUdpBurstRow(const std::string& dom, uint64_t rcvbuf_errors,
+                       std::pair<uint64_t, uint64_t> queue) {
+  Element received, bytes, drops, queue_cell;
+  ASSERT_TRUE(UdpCell(dom, kUdpBurstPort, "received_rate", &received));
+  EXPECT_EQ(Attr(received, "data-total"), std::to_string(kBurstDatagrams));
+  EXPECT_EQ(Attr(received, "title"), Thousands(kBurstDatagrams) + " in total");
+  ASSERT_TRUE(UdpCell(dom, kUdpBurstPort, "received_bytes_rate", &bytes));
+  EXPECT_EQ(Attr(bytes, "data-total"), std::to_string(kBurstDatagrams * kBurstBytes));
+  ASSERT_TRUE(UdpCell(dom, kUdpBurstPort, "drops_rate", &drops));
+  EXPECT_GT(rcvbuf_errors, 0u);
+  EXPECT_EQ(Attr(drops, "data-total"), std::to_string(rcvbuf_errors));
+  EXPECT_NE(Attr(drops, "title").find("receive buffer " + Thousands(rcvbuf_errors)),
+            std::string::npos)
+      << Attr(drops, "title");
+  ASSERT_TRUE(UdpCell(dom, kUdpBurstPort, "receive_queue", &queue_cell));
+  const std::string text = Thousands(queue.first) + " / " + Thousands(queue.second) + " \u00b7 ";
+  EXPECT_NE(queue_cell.inner.find(text), std::string::npos) << text << " in " << queue_cell.inner;
+}
+
+// One of the history's samples of `series` of `port` is `value`, as the page must have shown a
+// sample's rate; returns its index, or -1.
+int SampleWith(const Json& history, uint16_t port, const std::string& series, double value) {
+  const std::vector<Json>& values = history["ports"][std::to_string(port)][series].Items();
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (Number(values[i]) == value) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The echo's UDP row: both rates above zero, a rate of the history (the counters' deltas over
+// the interval), and as many bytes per second as kEchoBytes per datagram, to the API's rounding.
+void ExpectUdpEchoRow(const std::string& dom, const Json& history) {
+  Element received, sent, bytes;
+  ASSERT_TRUE(UdpCell(dom, kUdpEchoPort, "received_rate", &received));
+  EXPECT_TRUE(ShowsPositiveRate(received));
+  ASSERT_TRUE(UdpCell(dom, kUdpEchoPort, "sent_rate", &sent));
+  EXPECT_TRUE(ShowsPositiveRate(sent));
+  const double datagrams = std::strtod(Attr(received, "data-value").c_str(), nullptr);
+  EXPECT_GE(SampleWith(history, kUdpEchoPort, "udp_received_datagrams", datagrams), 0)
+      << datagrams << "/s is no sample of the history";
+  ASSERT_TRUE(UdpCell(dom, kUdpEchoPort, "received_bytes_rate", &bytes));
+  EXPECT_NEAR(std::strtod(Attr(bytes, "data-value").c_str(), nullptr),
+              datagrams * QualityTraffic::kEchoBytes, 0.06);
+  Element none;
+  EXPECT_FALSE(PortCell(dom, kUdpEchoPort, "port", &none)) << "a UDP-only port in the TCP table";
+}
+
+// The lossy connection's TCP row: a retransmission rate above zero and the interval's share of
+// sent segments in amber, both of one history sample; the port has no UDP row.
+void ExpectRetransmissionRow(const std::string& dom, const Json& history) {
+  Element rate, ratio;
+  ASSERT_TRUE(PortCell(dom, kLossyPort, "retransmits_rate", &rate));
+  EXPECT_TRUE(ShowsPositiveRate(rate));
+  ASSERT_TRUE(PortCell(dom, kLossyPort, "retransmit_ratio", &ratio));
+  EXPECT_TRUE(HasClass(ratio, "warn")) << "every 8th segment lost: " << ratio.inner;
+  const double per_second = std::strtod(Attr(rate, "data-value").c_str(), nullptr);
+  const double share = std::strtod(Attr(ratio, "data-value").c_str(), nullptr);
+  const Json& port = history["ports"][std::to_string(kLossyPort)];
+  bool found = false;
+  for (size_t i = 0; i < port["sent_segments"].Items().size(); ++i) {
+    const double retransmitted = Number(port["retransmitted_segments"].Items()[i]);
+    const double sent = Number(port["sent_segments"].Items()[i]);
+    found = found || (retransmitted == per_second && sent > 0 &&
+                      std::abs(retransmitted / sent - share) < 1e-3);
+  }
+  EXPECT_TRUE(found) << per_second << "/s at " << share << " is no sample of the history";
+  Element none;
+  EXPECT_FALSE(UdpCell(dom, kLossyPort, "port", &none)) << "a TCP-only port in the UDP table";
 }
 
 // The scan's finding naming the client, the scan source counted, the probes listed, and the
@@ -213,83 +301,36 @@ void ExpectFindingsAndHealth(const std::string& dom) {
   EXPECT_EQ(Attr(*status, "data-state"), "up") << status->inner;
 }
 
-// Until Stop() or kMaxTraffic: the client namespace connects to the server's kPort back to back
-// with a short pause (each connection accepted, read to EOF and closed), so kPort always has a
-// non-zero accept rate; the server namespace connects to the closed kClosedPort a few times a
-// second, so the page has failures and resets to show in amber; and the client scans closed
-// ports, so there is a finding and a scan source.
-class SteadyTraffic {
- public:
-  SteadyTraffic(const Netns& server, const Netns& client) {
-    server.RunIn([&] { listener_ = ListenTcp({VethLink::kServer4, kPort}, 128); });
-    const auto deadline = Clock::now() + kMaxTraffic;
-    threads_.emplace_back([this, deadline] { Serve(deadline); });
-    threads_.emplace_back([this, &client, deadline] {
-      ConnectLoop(client, VethLink::kServer4, {kPort}, milliseconds(20), deadline);
-    });
-    threads_.emplace_back([this, &server, deadline] {
-      ConnectLoop(server, kLoopback4, {kClosedPort}, milliseconds(250), deadline);
-    });
-    std::vector<uint16_t> scanned;
-    for (int i = 0; i < kScanPorts; ++i) scanned.push_back(static_cast<uint16_t>(kScanFirst + i));
-    threads_.emplace_back([this, &client, scanned, deadline] {
-      ConnectLoop(client, VethLink::kServer4, scanned, milliseconds(100), deadline);
-    });
-  }
-  ~SteadyTraffic() { Stop(); }
-  SteadyTraffic(const SteadyTraffic&) = delete;
-  SteadyTraffic& operator=(const SteadyTraffic&) = delete;
-
-  void Stop() {
-    stop_ = true;
-    for (std::thread& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-  int served() const { return served_; }
-
- private:
-  void Serve(Clock::time_point deadline) {
-    while (!stop_ && Clock::now() < deadline) {
-      pollfd p{listener_.get(), POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      UniqueFd conn(accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (!conn.valid()) continue;
-      int error = 0;
-      ReadUntilEof(conn.get(), seconds(2), &error);
-      ++served_;
-    }
-  }
-
-  // Connects to each of `ports` in turn, round and round. Runs on a thread of its own, from which
-  // Netns::RunIn enters the namespace.
-  void ConnectLoop(const Netns& ns, const std::string& host, const std::vector<uint16_t>& ports,
-                   milliseconds pause, Clock::time_point deadline) {
-    try {
-      ns.RunIn([&] {
-        for (size_t i = 0; !stop_ && Clock::now() < deadline; ++i) {
-          ConnectResult r = ConnectTcp({host, ports[i % ports.size()]}, seconds(1));
-          if (r.fd.valid()) {
-            shutdown(r.fd.get(), SHUT_WR);
-            int error = 0;
-            ReadUntilEof(r.fd.get(), seconds(2), &error);
-          }
-          std::this_thread::sleep_for(pause);
-        }
-      });
-    } catch (const std::exception&) {
-      // No connections then: the test's rate checks fail and say so.
-    }
-  }
-
-  UniqueFd listener_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> served_{0};
-  std::vector<std::thread> threads_;
-};
-
 class LiveViewTest : public VethExporterTest {
  protected:
+  // The answer of `path`, parsed; a null value (and a failure) when it is not JSON.
+  Json GetJson(const std::string& path) const {
+    const HttpResponse r = exporter_->Get(path);
+    Json doc;
+    std::string error;
+    EXPECT_TRUE(r.status == 200 && Json::Parse(r.body, &doc, &error))
+        << path << ": status " << r.status << " " << r.error << error;
+    return doc;
+  }
+
+  // Retransmissions count as they happen, so once the lossy connection is gone the port's total
+  // is the namespace's own TcpRetransSegs (re-read: a close can still retransmit), and at least
+  // the total the page showed.
+  void ExpectRetransmissionTotal(const std::string& dom) const {
+    uint64_t kernel = 0;
+    const auto same = [&](const Json& ports) {
+      kernel = Nstat(ns_, "TcpRetransSegs");
+      return Number(PortEntry(ports, kLossyPort)["retransmitted_segments"]) == kernel;
+    };
+    EXPECT_TRUE(WaitForJson("/api/v1/ports", same, "TcpRetransSegs retransmissions", seconds(10)))
+        << "TcpRetransSegs " << kernel;
+    Element rate;
+    ASSERT_TRUE(PortCell(dom, kLossyPort, "retransmits_rate", &rate));
+    const double shown = std::strtod(Attr(rate, "data-total").c_str(), nullptr);
+    EXPECT_GT(shown, 0);
+    EXPECT_LE(shown, kernel);
+  }
+
   // Polls the JSON endpoint `path` until done(answer) holds; a failure says `what` was awaited.
   ::testing::AssertionResult WaitForJson(const std::string& path,
                                          const std::function<bool(const Json&)>& done,
@@ -343,12 +384,12 @@ class LiveViewTest : public VethExporterTest {
            << err.substr(err.size() > 3000 ? err.size() - 3000 : 0);
   }
 
-  // A 1280x900 screenshot of the page at `png`, which must be a PNG of more than 10 kB.
+  // A 1280x1100 screenshot of the page at `png`, which must be a PNG of more than 10 kB.
   ::testing::AssertionResult TakeScreenshot(const std::string& png) const {
     std::filesystem::remove(png);  // a stale screenshot must not pass
     std::string ignored;
     ::testing::AssertionResult ran =
-        RunChromium({"--screenshot=" + png, "--window-size=1280,900"}, &ignored);
+        RunChromium({"--screenshot=" + png, "--window-size=1280,1100"}, &ignored);
     if (!ran) return ran;
     std::error_code ec;
     const auto size = std::filesystem::file_size(png, ec);
@@ -381,6 +422,11 @@ TEST_F(LiveViewTest, AssetsAreServedWithTheirContentTypes) {
               js_type.rfind("text/javascript", 0) == 0)
       << js.headers;
   EXPECT_EQ(js.body, Asset("live.js"));
+  const HttpResponse tables = exporter_->Get("/assets/ports.js");
+  ASSERT_EQ(tables.status, 200) << tables.error;
+  EXPECT_EQ(Header(tables, "content-type"), js_type) << tables.headers;
+  EXPECT_EQ(tables.body, Asset("ports.js"));
+  EXPECT_NE(page.body.find("<script src=\"./assets/ports.js\">"), std::string::npos);
   // Assets change only with the binary; the page itself and the data are never cached.
   EXPECT_EQ(Header(js, "cache-control"), "public, max-age=86400") << js.headers;
   EXPECT_EQ(Header(page, "cache-control"), "no-store") << page.headers;
@@ -410,29 +456,45 @@ TEST_F(LiveViewTest, AssetsAreServedWithTheirContentTypes) {
   }
 }
 
-TEST_F(LiveViewTest, ChromiumRendersRatesFindingsAndHealthWithoutErrors) {
+TEST_F(LiveViewTest, ChromiumRendersRatesUdpRetransmissionsFindingsAndHealthWithoutErrors) {
   ASSERT_TRUE(InPath(kChromium)) << "chromium is not installed (tools/install-deps.sh --test)";
   ASSERT_TRUE(StartExporter());
-  SteadyTraffic traffic(ns_, client_);
-  // Two history samples 2 s apart must exist before the page's first fetch, and the scan must
-  // have been found.
+  SteadyPorts ports{kPort, kClosedPort, {}};
+  for (int i = 0; i < kScanPorts; ++i) ports.scanned.push_back(uint16_t(kScanFirst + i));
+  SteadyTraffic traffic(ns_, client_, ports, kMaxTraffic);
+  std::optional<QualityTraffic> quality;
+  ASSERT_NO_THROW(quality.emplace(ns_, client_, kUdpEchoPort, kLossyPort, kMaxTraffic));
+  const UniqueFd burst = SendUdpBurst(ns_, client_);
+  // Two history samples 2 s apart must exist before the page's first fetch, the scan must have
+  // been found, and the interval's rates must have UDP traffic and retransmissions.
   ASSERT_TRUE(
       WaitForJson("/api/v1/ports", HasAcceptRate, "an accept rate for the listener", seconds(20)));
   ASSERT_TRUE(
       WaitForJson("/api/v1/findings", HasScanFinding, "the client's port scan", seconds(20)));
+  ASSERT_TRUE(WaitForJson("/api/v1/ports", HasUdpAndRetransmits,
+                          "the whole UDP burst, echo and retransmission rates", seconds(20)));
+  // Nothing reaches the burst's socket any more: its drops and queue stay as they are now.
+  const uint64_t rcvbuf_errors = Nstat(ns_, "UdpRcvbufErrors");
+  const auto queue = SsQueue(ns_, kUdpBurstPort);
 
   std::string dom;
   ASSERT_TRUE(RunChromium({"--dump-dom"}, &dom));
+  const Json history = GetJson("/api/v1/history");  // still holds the samples the page showed
   const std::vector<Element> pres = Elements(dom, "pre");
   const Element* errors = FindBy(pres, "id", "js-errors");
   ASSERT_NE(errors, nullptr) << "no #js-errors in the DOM:\n" << dom.substr(0, 3000);
   EXPECT_EQ(errors->inner, "") << "JavaScript errors on the page";
 
   ExpectPortRows(dom);
+  ExpectUdpBurstRow(dom, rcvbuf_errors, queue);
+  ExpectUdpEchoRow(dom, history);
+  ExpectRetransmissionRow(dom, history);
   ExpectFindingsAndHealth(dom);
 
   ASSERT_TRUE(TakeScreenshot(std::string(SE_BINARY_DIR) + "/live-view.png"));
 
+  quality->Stop();
+  ExpectRetransmissionTotal(dom);
   traffic.Stop();
   EXPECT_GT(traffic.served(), 0);
 }

@@ -66,5 +66,66 @@ TEST(RateHistoryTest, ANonPositiveIntervalOnlyRebasesTheTotals) {
   EXPECT_FLOAT_EQ(h.Latest().at("80").accepts, 2);
 }
 
+static_assert(sizeof(PortRates) == 17 * sizeof(float), "docs/api.md states the history's memory");
+
+TEST(RateHistoryTest, RetransmissionsAndUdpAreRatesOfTheirCounterDeltasSummedOverDirections) {
+  LabelledCounters c = Counters("53", 0);
+  RateHistory h;
+  h.Record(0, 2, {c});
+  c.counters.retransmits[SE_DIR_INBOUND] = 3;
+  c.counters.retransmits[SE_DIR_OUTBOUND] = 1;
+  c.counters.data_segments_at_retransmit[SE_DIR_INBOUND] = 40;  // sent segments: both sums
+  c.counters.data_segments_at_close[SE_DIR_OUTBOUND] = 160;
+  c.counters.udp_received_datagrams[SE_DIR_INBOUND] = 100;
+  c.counters.udp_received_datagrams[SE_DIR_OUTBOUND] = 2;
+  c.counters.udp_received_bytes[SE_DIR_INBOUND] = 6400;
+  c.counters.udp_sent_datagrams[SE_DIR_INBOUND] = 98;
+  c.counters.udp_sent_bytes[SE_DIR_INBOUND] = 9800;
+  c.counters.udp_drops[SE_UDP_DROP_RCVBUF] = 10;
+  c.counters.udp_drops[SE_UDP_DROP_CHECKSUM] = 1;
+  c.counters.udp_no_socket = 7;
+  h.Record(4, 4, {c});
+  const PortRates r = h.Latest().at("53");
+  EXPECT_FLOAT_EQ(r.retransmitted_segments, 1);
+  EXPECT_FLOAT_EQ(r.sent_segments, 50);
+  EXPECT_FLOAT_EQ(r.udp_received_datagrams, 25.5);
+  EXPECT_FLOAT_EQ(r.udp_received_bytes, 1600);
+  EXPECT_FLOAT_EQ(r.udp_sent_datagrams, 24.5);
+  EXPECT_FLOAT_EQ(r.udp_sent_bytes, 2450);
+  EXPECT_FLOAT_EQ(r.udp_drops[SE_UDP_DROP_RCVBUF], 2.5);
+  EXPECT_FLOAT_EQ(r.udp_drops[SE_UDP_DROP_MEMORY], 0);
+  EXPECT_FLOAT_EQ(r.udp_drops[SE_UDP_DROP_CHECKSUM], 0.25);
+  EXPECT_FLOAT_EQ(r.udp_no_socket, 1.75);
+  EXPECT_FLOAT_EQ(r.accepts, 0);
+}
+
+TEST(RateHistoryTest, TotalsOfSumDirectionsAndKeepDropReasons) {
+  se_port_counters c;
+  std::memset(&c, 0, sizeof(c));
+  c.retransmits[SE_DIR_OUTBOUND] = 5;
+  c.data_segments_at_retransmit[SE_DIR_OUTBOUND] = 50;
+  c.data_segments_at_close[SE_DIR_INBOUND] = 7;
+  c.udp_sent_bytes[SE_DIR_INBOUND] = 1;
+  c.udp_sent_bytes[SE_DIR_OUTBOUND] = 2;
+  c.udp_drops[SE_UDP_DROP_OTHER] = 9;
+  const RateTotals t = TotalsOf(c);
+  EXPECT_EQ(t.retransmitted_segments, 5u);
+  EXPECT_EQ(t.sent_segments, 57u);
+  EXPECT_EQ(t.udp_sent_bytes, 3u);
+  EXPECT_EQ(t.udp_drops[SE_UDP_DROP_OTHER], 9u);
+  EXPECT_EQ(t.udp_drops[SE_UDP_DROP_RCVBUF], 0u);
+}
+
+TEST(RateHistoryTest, RatesBetweenCountsATotalThatWentDownAsZero) {
+  RateTotals before, now;
+  before.udp_received_datagrams = 50;
+  now.udp_received_datagrams = 20;
+  before.udp_drops[SE_UDP_DROP_MEMORY] = 4;
+  now.udp_drops[SE_UDP_DROP_MEMORY] = 10;
+  const PortRates r = RatesBetween(now, before, 3);
+  EXPECT_FLOAT_EQ(r.udp_received_datagrams, 0);
+  EXPECT_FLOAT_EQ(r.udp_drops[SE_UDP_DROP_MEMORY], 2);
+}
+
 }  // namespace
 }  // namespace se

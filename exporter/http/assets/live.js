@@ -1,10 +1,10 @@
 // Live view of socket_exporter: polls ./api/v1/ports and ./api/v1/findings every 2 s, draws the
 // rate history of ./api/v1/history with Chart.js and appends a point per poll. Plain DOM, no
-// framework. Every URL is relative, so the page also works behind a path prefix.
+// framework. Every URL is relative, so the page also works behind a path prefix. The port
+// tables are drawn by ports.js (renderPorts), which uses the helpers defined here.
 'use strict';
 
 const POLL_MS = 2000;
-const QUEUE_ALARM = 0.8;  // accept queue fill shown red from here on
 const MIN_WINDOW_S = 60;  // charts show at least this much time, even right after start
 // Connects are dashed: drawn on top, they let an equal accept or failure line show through.
 const SERIES = [
@@ -12,13 +12,15 @@ const SERIES = [
   {key: 'accepts', label: 'accepts/s', color: '#2e8b57'},
   {key: 'failures', label: 'failures/s', color: '#d08700'},
   {key: 'resets', label: 'resets/s', color: '#c62828'},
+  {key: 'retransmits', label: 'retransmits/s', color: '#6a1b9a'},
+  {key: 'datagrams', label: 'UDP datagrams/s', color: '#00838f'},
 ];
 
 const state = {
   capacity: 300,
   interval: 2,
   times: [],  // sample times (Unix seconds), oldest first
-  ports: {},  // port → {connects: [], accepts: [], failures: [], resets: []}, one value per time
+  ports: {},  // port → {connects: [], ...}: an array per SERIES key, one value per time
   historyLoaded: false,
   selectedPort: null,
   selectorPorts: '',  // the ports the selector lists, to rebuild it only when they change
@@ -107,69 +109,6 @@ function formatAgo(seconds, step) {
   return `\u2212${s} s`;
 }
 
-// ---- the ports table ----
-
-// `warn`: amber while the rate is above zero. The total since start is in the tooltip.
-function rateCell(field, value, total, warn) {
-  const v = Number(value) || 0;
-  return el('td', {'data-field': field, 'data-value': v, class: warn && v > 0 ? 'warn' : 'num',
-    title: `${formatCount(total)} in total`}, formatRate(v));
-}
-
-function establishedCell(established) {
-  const inbound = (established && established.inbound) || 0;
-  const outbound = (established && established.outbound) || 0;
-  return el('td', {'data-field': 'established', 'data-inbound': inbound, 'data-outbound': outbound},
-      `${formatCount(inbound)} / ${formatCount(outbound)}`);
-}
-
-function queueCell(length, limit) {
-  if (!limit) return el('td', {'data-field': 'accept_queue', class: 'left muted'}, 'no listener');
-  const fill = Math.min(1, (length || 0) / limit);
-  const alarm = fill >= QUEUE_ALARM;
-  const bar = el('span', {class: 'bar'}, el('span', {class: 'bar-fill'}));
-  bar.firstChild.style.width = `${(fill * 100).toFixed(1)}%`;
-  return el('td', {'data-field': 'accept_queue', 'data-value': fill.toFixed(3),
-    class: alarm ? 'left alarm' : 'left'},
-  el('span', {class: 'queue'}, bar,
-      el('span', {class: 'queue-text'},
-          `${formatCount(length)} / ${formatCount(limit)} \u00b7 ${Math.round(fill * 100)} %`)));
-}
-
-function floodCell(active) {
-  return el('td', {'data-field': 'syn_flood', 'data-value': active ? 1 : 0, class: 'left'},
-      el('span', {class: active ? 'badge badge-alarm' : 'badge badge-quiet'},
-          active ? 'FLOOD' : 'no'));
-}
-
-function sumFailures(failures) {
-  return Object.values(failures || {}).reduce((a, b) => a + (Number(b) || 0), 0);
-}
-
-function portRow(p) {
-  const r = p.rates || {};
-  const resets = (r.resets_sent || 0) + (r.resets_received || 0);
-  return el('tr', {class: p.syn_flood_active ? 'port-row flooded' : 'port-row',
-    'data-port': p.port},
-  el('td', {'data-field': 'port', class: 'left port'}, p.port),
-  rateCell('connects_rate', r.connects, p.connects),
-  rateCell('accepts_rate', r.accepts, p.accepts),
-  rateCell('failures_rate', r.connect_failures, sumFailures(p.connect_failures), true),
-  rateCell('resets_rate', resets, (p.resets_sent || 0) + (p.resets_received || 0), true),
-  rateCell('syns_rate', r.syns_received, p.syns_received),
-  establishedCell(p.established),
-  queueCell(p.accept_queue_length, p.accept_queue_limit),
-  floodCell(p.syn_flood_active));
-}
-
-// Keeps the API's order: it already sorts by activity.
-function renderPorts(doc) {
-  const rows = (doc.ports || []).map(portRow);
-  $('ports-body').replaceChildren(...(rows.length ? rows :
-    [emptyRow(9, 'no port has traffic or a listener yet')]));
-  if (doc.interval_seconds) $('interval').textContent = doc.interval_seconds;
-}
-
 // ---- findings and probe health ----
 
 function findingRow(f) {
@@ -216,23 +155,47 @@ function setStatus(up, text) {
 
 // ---- history: kept here so charts can be redrawn from polls without refetching ----
 
+const zeros = (n) => new Array(n).fill(0);
+const emptySeries = (n) => Object.fromEntries(SERIES.map(({key}) => [key, zeros(n)]));
+const at = (values, i) => (values && values[i]) || 0;
+
+// The charted values of sample i of a port's history.
+function historyPoint(s, i) {
+  return {
+    connects: at(s.connects, i), accepts: at(s.accepts, i), failures: at(s.connect_failures, i),
+    resets: at(s.resets_sent, i) + at(s.resets_received, i),
+    retransmits: at(s.retransmitted_segments, i),
+    datagrams: at(s.udp_received_datagrams, i) + at(s.udp_sent_datagrams, i),
+  };
+}
+
+// The same values from a port of /api/v1/ports.
+function pollPoint(p) {
+  const r = p.rates || {};
+  const u = (p.udp && p.udp.rates) || {};
+  return {
+    connects: r.connects || 0, accepts: r.accepts || 0, failures: r.connect_failures || 0,
+    resets: (r.resets_sent || 0) + (r.resets_received || 0),
+    retransmits: r.retransmitted_segments || 0,
+    datagrams: (u.received_datagrams || 0) + (u.sent_datagrams || 0),
+  };
+}
+
+function pushPoint(series, point) {
+  SERIES.forEach(({key}) => series[key].push(point[key]));
+}
+
 function loadHistory(doc) {
   state.capacity = doc.capacity || state.capacity;
   state.interval = doc.interval_seconds || state.interval;
   state.times = (doc.times || []).slice();
   state.ports = {};
   for (const [port, s] of Object.entries(doc.ports || {})) {
-    state.ports[port] = {
-      connects: s.connects.slice(),
-      accepts: s.accepts.slice(),
-      failures: s.connect_failures.slice(),
-      resets: s.resets_sent.map((v, i) => v + s.resets_received[i]),
-    };
+    const series = state.ports[port] = emptySeries(0);
+    state.times.forEach((_, i) => pushPoint(series, historyPoint(s, i)));
   }
   state.historyLoaded = true;
 }
-
-const zeros = (n) => new Array(n).fill(0);
 
 // One point per poll, from the rates of /api/v1/ports; ports the answer leaves out had no
 // activity, so they get 0.
@@ -243,13 +206,8 @@ function appendSample(doc) {
   const n = state.times.length;
   const seen = new Set();
   for (const p of doc.ports || []) {
-    const r = p.rates || {};
-    const s = state.ports[p.port] || (state.ports[p.port] =
-      {connects: zeros(n), accepts: zeros(n), failures: zeros(n), resets: zeros(n)});
-    s.connects.push(r.connects || 0);
-    s.accepts.push(r.accepts || 0);
-    s.failures.push(r.connect_failures || 0);
-    s.resets.push((r.resets_sent || 0) + (r.resets_received || 0));
+    const s = state.ports[p.port] || (state.ports[p.port] = emptySeries(n));
+    pushPoint(s, pollPoint(p));
     seen.add(p.port);
   }
   for (const [port, s] of Object.entries(state.ports)) {
