@@ -77,7 +77,9 @@ static __always_inline void on_connect(const struct sock *sk, __u64 now)
 		s->slot = slot;
 		s->dir = SE_DIR_OUTBOUND;
 		s->established = 0;
-		s->retrans_seen = as_tcp_sock(sk)->total_retrans;
+		/* SYN_SENT is set before the SYN is sent: a fresh or disconnected
+		 * socket has total_retrans 0, so no read of tcp_sock here. */
+		s->retrans_seen = 0;
 		s->segs_seen = 0;
 		cell_started(slot);
 	}
