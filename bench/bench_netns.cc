@@ -1,5 +1,6 @@
 #include "bench_netns.h"
 
+#include <arpa/inet.h>
 #include <sched.h>
 #include <sys/stat.h>
 
@@ -16,6 +17,14 @@ namespace {
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 }  // namespace
+
+sockaddr_in Loopback(uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
 
 uint32_t EnterPrivateNetns() {
   if (unshare(CLONE_NEWNET) != 0) throw MeterError(Errno("unshare(CLONE_NEWNET) (run as root)"));

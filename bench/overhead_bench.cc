@@ -67,19 +67,11 @@ uint32_t EnterPrivateNetns() {
   return ino;
 }
 
-sockaddr_in Loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
 int Listen(uint16_t port) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  const sockaddr_in a = Loopback(port);
+  const sockaddr_in a = se::bench::Loopback(port);
   if (bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) != 0 || listen(fd, 1024) != 0)
     throw MeterError(Errno("listen"));
   return fd;
@@ -93,7 +85,7 @@ struct Storm {
 
 // One thread connects, accepts its own connection and closes both (server first).
 Storm RunStorm(se::bench::IdleMeter* meter, int listener, uint16_t port, int n) {
-  const sockaddr_in a = Loopback(port);
+  const sockaddr_in a = se::bench::Loopback(port);
   const double idle0 = meter->IdleNs(), t0 = se::bench::Now(), cpu0 = se::bench::ThreadCpuNs();
   for (int i = 0; i < n; ++i) {
     const int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "bench_netns.h"
+
 namespace se::bench {
 namespace {
 
@@ -22,14 +24,6 @@ const char* const kFieldNames[kUdpFields] = {"InDatagrams",  "OutDatagrams", "Rc
                                              "MemErrors"};
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-sockaddr_in Loopback(uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
 
 void SetOption(int fd, int level, int name, const void* value, socklen_t len, const char* what) {
   if (setsockopt(fd, level, name, value, len) != 0) throw MeterError(Errno(what));
