@@ -19,7 +19,6 @@
 #include <functional>
 #include <iterator>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -182,16 +181,6 @@ std::string Thousands(uint64_t n) {
   std::string digits = std::to_string(n);
   for (int at = static_cast<int>(digits.size()) - 3; at > 0; at -= 3) digits.insert(at, ",");
   return digits;
-}
-
-// The bound UDP socket of `port` in ns as ss shows its memory: {r (queue), rb (limit)}.
-std::pair<uint64_t, uint64_t> SsQueue(const Netns& ns, uint16_t port) {
-  const CommandResult r = RunCommand(
-      {"ip", "netns", "exec", ns.Name(), "ss", "-Huanm", "sport", "= :" + std::to_string(port)});
-  std::smatch match;
-  static const std::regex kSkmem(R"(skmem:\(r(\d+),rb(\d+),)");
-  if (!std::regex_search(r.out, match, kSkmem)) throw std::runtime_error("ss: " + r.out + r.err);
-  return {std::stoull(match[1]), std::stoull(match[2])};
 }
 
 // kBurstDatagrams from the client to a socket bound in the server namespace that never reads,
@@ -475,7 +464,7 @@ TEST_F(LiveViewTest, ChromiumRendersRatesUdpRetransmissionsFindingsAndHealthWith
                           "the whole UDP burst, echo and retransmission rates", seconds(20)));
   // Nothing reaches the burst's socket any more: its drops and queue stay as they are now.
   const uint64_t rcvbuf_errors = Nstat(ns_, "UdpRcvbufErrors");
-  const auto queue = SsQueue(ns_, kUdpBurstPort);
+  const auto queue = SsUdpQueue(ns_, kUdpBurstPort);
 
   std::string dom;
   ASSERT_TRUE(RunChromium({"--dump-dom"}, &dom));

@@ -6,7 +6,6 @@
 
 #include <sys/socket.h>
 
-#include <regex>
 #include <string>
 
 #include "harness/command.h"
@@ -134,16 +133,6 @@ TEST_P(ExporterUdpTest, CorkedSendsCountOneDatagramWithAllTheirBytes) {
   EXPECT_EQ(Kernel("OutDatagrams") - out_before, 1u);
 }
 
-// skmem of the UDP socket bound to port in ns, as `ss -uanm` shows it: r<queue>,rb<limit>.
-std::pair<double, double> SsQueue(const Netns& ns, uint16_t port) {
-  const CommandResult r = RunCommand({"ip", "netns", "exec", ns.Name(), "ss", "-Huanm", "sport",
-                                      "= :" + std::to_string(port)});
-  std::smatch match;
-  static const std::regex skmem(R"(skmem:\(r(\d+),rb(\d+),)");
-  if (!std::regex_search(r.out, match, skmem)) throw std::runtime_error("ss: " + r.out + r.err);
-  return {std::stod(match[1]), std::stod(match[2])};
-}
-
 TEST_P(ExporterUdpTest, ReceiveBufferDropsMatchRcvbufErrorsAndTheQueueMatchesSs) {
   ASSERT_TRUE(StartExporter());
   constexpr uint16_t kPort = 5360;
@@ -162,8 +151,8 @@ TEST_P(ExporterUdpTest, ReceiveBufferDropsMatchRcvbufErrorsAndTheQueueMatchesSs)
   ASSERT_GT(rcvbuf_errors, 0u);
   EXPECT_EQ(m.Value(kDrops, PortLabels(kPort, {{"reason", "receive_buffer"}})), rcvbuf_errors)
       << m.Dump(kDrops);
-  const auto [queue, limit] = SsQueue(ns_, kPort);
-  EXPECT_GT(queue, 0);
+  const auto [queue, limit] = SsUdpQueue(ns_, kPort);
+  EXPECT_GT(queue, 0u);
   EXPECT_EQ(m.Value("socket_udp_receive_queue_bytes", PortLabels(kPort)), queue);
   EXPECT_EQ(m.Value("socket_udp_receive_queue_limit_bytes", PortLabels(kPort)), limit);
   // What was queued is what the application reads.

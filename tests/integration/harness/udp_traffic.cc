@@ -7,8 +7,11 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <regex>
 #include <stdexcept>
 #include <string>
+
+#include "harness/command.h"
 
 namespace se::test {
 
@@ -85,6 +88,15 @@ UdpEcho::~UdpEcho() {
 int UdpEcho::Join() {
   if (worker_.joinable()) worker_.join();
   return echoed_;
+}
+
+std::pair<uint64_t, uint64_t> SsUdpQueue(const Netns& ns, uint16_t port) {
+  const CommandResult r = RunCommand(
+      {"ip", "netns", "exec", ns.Name(), "ss", "-Huanm", "sport", "= :" + std::to_string(port)});
+  std::smatch match;
+  static const std::regex kSkmem(R"(skmem:\(r(\d+),rb(\d+),)");
+  if (!std::regex_search(r.out, match, kSkmem)) throw std::runtime_error("ss: " + r.out + r.err);
+  return {std::stoull(match[1]), std::stoull(match[2])};
 }
 
 }  // namespace se::test

@@ -5,8 +5,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <thread>
+#include <utility>
 
+#include "harness/netns.h"
 #include "harness/traffic.h"
 
 namespace se::test {
@@ -21,6 +24,10 @@ void SetReceiveBuffer(int fd, int bytes);
 // From a raw socket of the calling thread's namespace: count UDP datagrams of 4 payload bytes
 // with a wrong checksum to `to`, from source port sport.
 void SendBadChecksums(const Endpoint& to, uint16_t sport, int count);
+
+// The memory of the UDP socket bound to port in ns as `ss -uanm` shows it: {r (the receive
+// queue), rb (its limit)}. Throws if ss lists no such socket.
+std::pair<uint64_t, uint64_t> SsUdpQueue(const Netns& ns, uint16_t port);
 
 // Echoes `count` datagrams received on fd back to their senders, on its own thread.
 class UdpEcho {
